@@ -1,0 +1,51 @@
+import { defineConfig } from "vitest/config";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+
+// Two projects:
+//  - unit:   plain Node (scoring engine, importer, dev stand-ins, CLIs)
+//  - worker: inside workerd via @cloudflare/vitest-plugin, with the Worker's real bindings from
+//            wrangler.toml and the local stand-ins started by test/setup/backends.ts.
+// Both share one globalSetup that brings up the backends (real Redis/Postgres when reachable).
+export default defineConfig({
+  test: {
+    globalSetup: ["./test/setup/backends.ts"],
+    reporters: ["default", "./test/setup/summary-reporter.ts"],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        plugins: [
+          cloudflareTest(async ({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                UPSTASH_REDIS_REST_URL: inject<string>("upstashUrl"),
+                UPSTASH_REDIS_REST_TOKEN: inject<string>("upstashToken"),
+                DATABASE_URL: inject<string>("workerDatabaseUrl"),
+                NEON_HTTP_ENDPOINT: inject<string>("neonHttpEndpoint"),
+                OPEN_METEO_FORECAST_URL: inject<string>("openMeteoUrl"),
+                OPEN_METEO_ARCHIVE_URL: inject<string>("openMeteoUrl"),
+                ADMIN_TOKEN: "test-admin-token-0123456789",
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "worker",
+          include: ["test/worker/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
