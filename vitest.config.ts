@@ -35,6 +35,7 @@ export default defineConfig({
                 OPEN_METEO_FORECAST_URL: inject<string>("openMeteoUrl"),
                 OPEN_METEO_ARCHIVE_URL: inject<string>("openMeteoUrl"),
                 ADMIN_TOKEN: "test-admin-token-0123456789",
+                WARM_RETRY_BASE_SECONDS: "0",
               },
             },
           })),

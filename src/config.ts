@@ -1,0 +1,113 @@
+/**
+ * The Worker's configuration: `[vars]` from wrangler.toml plus secrets, validated once per isolate.
+ *
+ * Every Worker entry point (fetch, scheduled, queue) calls `loadConfig(env)` first. A missing or
+ * malformed setting fails fast with a `ConfigError` whose message names the setting, instead of a
+ * confusing failure deep inside a client library.
+ */
+import { z } from "zod";
+
+/** Secrets are not in wrangler.toml, so `wrangler types` cannot see them: declared here. */
+export interface Secrets {
+  UPSTASH_REDIS_REST_URL: string;
+  UPSTASH_REDIS_REST_TOKEN: string;
+  DATABASE_URL: string;
+  ADMIN_TOKEN: string;
+  /** Local development only: Neon's HTTP driver is routed to this `/sql` URL (dev/neon-http.ts). */
+  NEON_HTTP_ENDPOINT?: string;
+}
+
+export type WorkerEnv = Env & Secrets;
+
+const intVar = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
+
+const httpUrl = z
+  .string()
+  .refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), "must be an http(s) URL")
+  .transform((s) => s.replace(/\/+$/, ""));
+
+const postgresUrl = z
+  .string()
+  .refine((s) => URL.canParse(s) && /^postgres(ql)?:$/.test(new URL(s).protocol), "must be a postgres:// or postgresql:// URL");
+
+const ConfigSchema = z.object({
+  UPSTASH_REDIS_REST_URL: httpUrl,
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1, "is required"),
+  DATABASE_URL: postgresUrl,
+  ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters"),
+  NEON_HTTP_ENDPOINT: z.union([z.literal(""), httpUrl]).optional(),
+  TOP_ROUTES: intVar(1, 10_000),
+  ROUTES_PER_MESSAGE: intVar(1, 100),
+  FORECAST_DAYS: intVar(1, 7),
+  SCORE_TTL_SECONDS: intVar(60, 7 * 86_400),
+  RUN_TTL_SECONDS: intVar(60, 30 * 86_400),
+  WARM_RETRY_BASE_SECONDS: intVar(0, 300),
+  WARM_CRON: z.string().min(9, "must be a cron expression"),
+  OPEN_METEO_FORECAST_URL: httpUrl,
+  OPEN_METEO_ARCHIVE_URL: httpUrl,
+  CORS_ORIGINS: z.string().default("*"),
+});
+
+export interface Config {
+  upstash: { url: string; token: string };
+  databaseUrl: string;
+  /** Set only in local development: where Neon's HTTP driver sends queries. */
+  neonHttpEndpoint: string | undefined;
+  adminToken: string;
+  warming: { topRoutes: number; routesPerMessage: number; forecastDays: number; retryBaseSeconds: number; cron: string };
+  scoreTtlSeconds: number;
+  runTtlSeconds: number;
+  openMeteo: { forecastUrl: string; archiveUrl: string };
+  /** "*" or an explicit list of allowed browser origins. */
+  corsOrigins: "*" | string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid Worker configuration: ${issues.join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function parseConfig(env: Record<string, unknown>): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = String(i.path[0] ?? "env");
+        const missing = env[name] === undefined || env[name] === "";
+        return missing ? `${name} is missing` : `${name} ${i.message}`;
+      }),
+    );
+  }
+  const v = parsed.data;
+  const origins = v.CORS_ORIGINS.trim();
+  return {
+    upstash: { url: v.UPSTASH_REDIS_REST_URL, token: v.UPSTASH_REDIS_REST_TOKEN },
+    databaseUrl: v.DATABASE_URL,
+    neonHttpEndpoint: v.NEON_HTTP_ENDPOINT || undefined,
+    adminToken: v.ADMIN_TOKEN,
+    warming: { topRoutes: v.TOP_ROUTES, routesPerMessage: v.ROUTES_PER_MESSAGE, forecastDays: v.FORECAST_DAYS, retryBaseSeconds: v.WARM_RETRY_BASE_SECONDS, cron: v.WARM_CRON },
+    scoreTtlSeconds: v.SCORE_TTL_SECONDS,
+    runTtlSeconds: v.RUN_TTL_SECONDS,
+    openMeteo: { forecastUrl: v.OPEN_METEO_FORECAST_URL, archiveUrl: v.OPEN_METEO_ARCHIVE_URL },
+    corsOrigins: origins === "*" ? "*" : origins.split(",").map((o) => o.trim()).filter(Boolean),
+  };
+}
+
+// One parse per isolate: the env object is the same for every event of an isolate.
+const parsedConfigs = new WeakMap<object, Config>();
+
+export function loadConfig(env: WorkerEnv): Config {
+  let config = parsedConfigs.get(env);
+  if (!config) {
+    config = parseConfig(env as unknown as Record<string, unknown>);
+    parsedConfigs.set(env, config);
+  }
+  return config;
+}

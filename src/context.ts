@@ -1,0 +1,36 @@
+/**
+ * Per-isolate wiring: configuration, clients and caches are created once per isolate (keyed by the
+ * env object, which is stable for an isolate) and shared by fetch, scheduled and queue events.
+ */
+import { loadConfig, type Config, type WorkerEnv } from "./config";
+import { createSql, type Sql } from "./data/db";
+import { createRedis, type Redis } from "./cache/redis";
+import { WeatherService } from "./weather/weather-service";
+import { CorpusCache } from "./service/corpus-cache";
+import { ScoreService } from "./service/score-service";
+
+export interface AppContext {
+  env: WorkerEnv;
+  config: Config;
+  sql: Sql;
+  redis: Redis;
+  weather: WeatherService;
+  corpus: CorpusCache;
+  scores: ScoreService;
+}
+
+const contexts = new WeakMap<object, AppContext>();
+
+export function appContext(env: WorkerEnv): AppContext {
+  let ctx = contexts.get(env);
+  if (!ctx) {
+    const config = loadConfig(env);
+    const sql = createSql(config.databaseUrl, config.neonHttpEndpoint);
+    const redis = createRedis(config.upstash.url, config.upstash.token);
+    const weather = new WeatherService(config.openMeteo, redis);
+    const corpus = new CorpusCache(sql);
+    ctx = { env, config, sql, redis, weather, corpus, scores: new ScoreService(corpus, weather) };
+    contexts.set(env, ctx);
+  }
+  return ctx;
+}

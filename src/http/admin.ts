@@ -1,0 +1,150 @@
+/**
+ * Operator surface (bearer token): trigger and watch warming runs, cache stats, the schedule, and
+ * replaying dead-lettered work. Celery's `delay()/AsyncResult`, `inspect active`, `beat` and
+ * flower, in a few endpoints.
+ */
+import { z } from "zod";
+import type { AppContext } from "../context";
+import { dateRange, todayUtc } from "../dates";
+import { CACHE_COUNTER_KEY, countExisting, scoreKey } from "../cache/scores";
+import { getRoutesByIds, selectTopRoutes } from "../data/routes";
+import { nextFireTimes } from "../warming/schedule";
+import { DLQ_KEY, type RunRecord } from "../warming/runs";
+import { runStore, startRun } from "../warming/start-run";
+import type { DeadLetter } from "../warming/consumer";
+import { HttpError, unprocessable } from "./errors";
+import { parseQuery } from "./validate";
+
+const WarmQuery = z
+  .object({
+    wait: z.coerce.number().int().min(0).max(300).optional(),
+    routes: z
+      .string()
+      .regex(/^\d+(,\d+)*$/, "must be a comma-separated list of route ids")
+      .transform((s) => [...new Set(s.split(",").map(Number))])
+      .refine((ids) => ids.length <= 1000, "at most 1000 routes")
+      .optional(),
+    top: z.coerce.number().int().min(1).max(10_000).optional(),
+    force: z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1").optional(),
+  })
+  .strict()
+  .refine((q) => !(q.routes && q.top), { message: "give either routes or top, not both", path: ["routes"] });
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitForRun(app: AppContext, runId: string, waitSeconds: number): Promise<RunRecord | null> {
+  const store = runStore(app);
+  const deadline = Date.now() + waitSeconds * 1000;
+  let run = await store.get(runId);
+  while (run && !run.finishedAt && Date.now() < deadline) {
+    await sleep(250);
+    run = await store.get(runId);
+  }
+  return run;
+}
+
+export async function triggerWarm(request: Request, app: AppContext): Promise<Response> {
+  const q = parseQuery(request, WarmQuery);
+  if (q.routes) {
+    const found = new Set((await getRoutesByIds(app.sql, q.routes)).map((r) => r.id));
+    const unknown = q.routes.filter((id) => !found.has(id));
+    if (unknown.length) throw unprocessable(`unknown or unlocatable route ids: ${unknown.join(",")}`, "routes");
+  }
+  const result = await startRun(app, { trigger: "manual", routeIds: q.routes, top: q.top, force: q.force });
+  if (!result.started) {
+    return Response.json(
+      { error: { code: "run_in_progress", message: `run ${result.activeRunId} is in progress; add force=true to start anyway`, activeRunId: result.activeRunId } },
+      { status: 409 },
+    );
+  }
+  const statusUrl = new URL(`/admin/runs/${result.run.id}`, request.url).toString();
+  if (q.wait) {
+    const run = await waitForRun(app, result.run.id, q.wait);
+    return Response.json({ runId: result.run.id, statusUrl, run }, { status: run?.finishedAt ? 200 : 202 });
+  }
+  return Response.json({ runId: result.run.id, statusUrl, run: result.run }, { status: 202, headers: { Location: statusUrl } });
+}
+
+export async function listRuns(app: AppContext): Promise<Response> {
+  const store = runStore(app);
+  const [runs, activeRunId] = await Promise.all([store.list(50), store.activeRunId()]);
+  return Response.json({ activeRunId, runs });
+}
+
+export async function getRun(id: string, app: AppContext): Promise<Response> {
+  if (!/^[\w-]{1,64}$/.test(id)) throw new HttpError(400, "bad_request", "run id is malformed", "id");
+  const run = await runStore(app).get(id);
+  if (!run) throw new HttpError(404, "not_found", `no run ${id} (runs are kept ${app.config.runTtlSeconds} s)`);
+  return Response.json(run);
+}
+
+export async function stats(app: AppContext): Promise<Response> {
+  const store = runStore(app);
+  const dates = dateRange(todayUtc(), app.config.warming.forecastDays);
+  const top = await selectTopRoutes(app.sql, app.config.warming.topRoutes);
+  const perDate = await Promise.all(
+    dates.map(async (date) => ({ date, cached: await countExisting(app.redis, top.map((r) => scoreKey(r.id, date))), expected: top.length })),
+  );
+  const [counters, runs, activeRunId, deadLetters] = await Promise.all([
+    app.redis.hgetall<Record<string, string>>(CACHE_COUNTER_KEY),
+    store.list(1),
+    store.activeRunId(),
+    app.redis.llen(DLQ_KEY),
+  ]);
+  const c = (counters ?? {}) as Record<string, string>;
+  const day = todayUtc();
+  return Response.json({
+    cache: {
+      topRoutes: top.length,
+      dates: perDate,
+      cachedKeys: perDate.reduce((s, d) => s + d.cached, 0),
+      expectedKeys: perDate.reduce((s, d) => s + d.expected, 0),
+    },
+    counters: {
+      today: { hits: Number(c[`${day}:hit`] ?? 0), misses: Number(c[`${day}:miss`] ?? 0) },
+      total: { hits: Number(c["total:hit"] ?? 0), misses: Number(c["total:miss"] ?? 0) },
+    },
+    lastRun: runs[0] ?? null,
+    activeRunId,
+    deadLetters,
+    // Cloudflare does not expose a queue's backlog to the Worker; see the dashboard or `wrangler queues info`.
+    queueBacklog: null,
+    corpus: { loads: app.corpus.loads },
+    weather: app.weather.counters,
+  });
+}
+
+export function schedule(app: AppContext): Response {
+  const cron = app.config.warming.cron;
+  return Response.json({
+    cron,
+    timezone: "UTC",
+    next: nextFireTimes(cron, new Date(), 4).map((d) => d.toISOString()),
+    topRoutes: app.config.warming.topRoutes,
+    routesPerMessage: app.config.warming.routesPerMessage,
+    forecastDays: app.config.warming.forecastDays,
+  });
+}
+
+/** Re-enqueues dead-lettered routes as one new run (trigger "dlq-replay"); invalid letters are returned. */
+export async function replayDeadLetters(app: AppContext): Promise<Response> {
+  const raw = (await app.redis.lrange(DLQ_KEY, 0, 999)) as string[];
+  const letters = raw.map((s) => (typeof s === "string" ? JSON.parse(s) : s) as DeadLetter);
+  const replayable = letters.filter((l) => l.routeIds.length > 0);
+  const invalid = letters.filter((l) => l.routeIds.length === 0);
+  const routeIds = [...new Set(replayable.flatMap((l) => l.routeIds))];
+  let run: RunRecord | null = null;
+  if (routeIds.length) {
+    const result = await startRun(app, { trigger: "dlq-replay", routeIds });
+    if (!result.started) {
+      return Response.json(
+        { error: { code: "run_in_progress", message: `run ${result.activeRunId} is in progress; replay after it`, activeRunId: result.activeRunId } },
+        { status: 409 },
+      );
+    }
+    run = result.run;
+  }
+  // Remove exactly what was read; letters that arrived meanwhile stay.
+  if (raw.length) await app.redis.ltrim(DLQ_KEY, raw.length, -1);
+  return Response.json({ replayedLetters: replayable.length, routes: routeIds.length, run, invalidLetters: invalid }, { status: run ? 202 : 200 });
+}

@@ -1,0 +1,168 @@
+/**
+ * Queue consumers for warming.
+ *
+ * Main queue: a batch of messages (≤ 10 × 10 routes) is handled together: one Neon query for the
+ * routes, one weather lookup for all grid cells, the engine per route-day, then one Upstash
+ * pipeline with every score (TTL) and the run's progress. A route whose computation fails is
+ * recorded and retried alone in a follow-up message with backoff; after `MAX_ROUTE_ATTEMPTS` it
+ * is a final failure in the run. If the batch itself fails (database or Redis down), each message
+ * is retried with backoff; after wrangler.toml's `max_retries` it lands in the dead-letter queue.
+ * Redelivery is harmless: the same keys are overwritten and progress is a set of route ids.
+ *
+ * Dead-letter queue: records the message's unfinished routes as failed in their run and keeps the
+ * message in `warm_dlq` for POST /admin/dlq/replay. Nothing vanishes unreported.
+ */
+import type { AppContext } from "../context";
+import { scoreKey } from "../cache/scores";
+import { getRoutesByIds } from "../data/routes";
+import type { DailyScore } from "../service/score-service";
+import { logEvent } from "./log";
+import { backoffSeconds, WarmMessageSchema, type WarmMessage } from "./messages";
+import { DLQ_KEY, type RouteResult } from "./runs";
+import { runStore } from "./start-run";
+
+export const MAX_ROUTE_ATTEMPTS = 3;
+
+export interface DeadLetter {
+  runId: string | null;
+  routeIds: number[];
+  dates: string[];
+  reason: string;
+  deadAt: string;
+  body?: unknown;
+}
+
+function parse(msg: Message<unknown>): WarmMessage | { invalid: string } {
+  const r = WarmMessageSchema.safeParse(msg.body);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  return { invalid: `${issue?.path.join(".") || "body"}: ${issue?.message}` };
+}
+
+async function keepDeadLetter(app: AppContext, letter: DeadLetter) {
+  const p = app.redis.pipeline();
+  p.rpush(DLQ_KEY, JSON.stringify(letter));
+  p.expire(DLQ_KEY, 7 * 86_400);
+  await p.exec();
+}
+
+export async function handleWarmBatch(batch: MessageBatch<unknown>, app: AppContext): Promise<void> {
+  const valid: { msg: Message<unknown>; body: WarmMessage }[] = [];
+  for (const msg of batch.messages) {
+    const body = parse(msg);
+    if ("invalid" in body) {
+      // Poison: retrying cannot fix it. Keep it for the operator and say so.
+      logEvent("warm_message_invalid", { messageId: msg.id, reason: body.invalid });
+      await keepDeadLetter(app, { runId: null, routeIds: [], dates: [], reason: `invalid message: ${body.invalid}`, deadAt: new Date().toISOString(), body: msg.body });
+      msg.ack();
+    } else {
+      valid.push({ msg, body });
+    }
+  }
+  if (valid.length === 0) return;
+
+  try {
+    await processMessages(app, valid);
+    for (const { msg } of valid) msg.ack();
+  } catch (e) {
+    const reason = (e as Error).message;
+    for (const { msg, body } of valid) {
+      logEvent("warm_message_retry", { runId: body.runId, messageId: msg.id, attempts: msg.attempts, reason });
+      msg.retry({ delaySeconds: backoffSeconds(msg.attempts, app.config.warming.retryBaseSeconds) });
+    }
+    // Best effort: remember why, so a later dead letter can say it.
+    await Promise.allSettled(
+      valid.map(({ body }) =>
+        app.redis.hset(`warm_run:${body.runId}:retrying`, Object.fromEntries(body.routeIds.map((id) => [String(id), reason]))),
+      ),
+    );
+  }
+}
+
+async function processMessages(app: AppContext, messages: { msg: Message<unknown>; body: WarmMessage }[]): Promise<void> {
+  const store = runStore(app);
+  const allIds = [...new Set(messages.flatMap((m) => m.body.routeIds))];
+  const routes = new Map((await getRoutesByIds(app.sql, allIds)).map((r) => [r.id, r]));
+
+  // Messages of one run share their dates; group by date window so each group is one compute call.
+  const groups = new Map<string, { dates: string[]; items: { body: WarmMessage }[] }>();
+  for (const m of messages) {
+    const key = m.body.dates.join(",");
+    const g = groups.get(key) ?? { dates: m.body.dates, items: [] };
+    g.items.push(m);
+    groups.set(key, g);
+  }
+
+  const perMessage: { body: WarmMessage; results: RouteResult[]; scores: DailyScore[] }[] = [];
+  for (const { dates, items } of groups.values()) {
+    const ids = [...new Set(items.flatMap((m) => m.body.routeIds))];
+    const outcomes = await app.scores.computeRouteForecasts(ids.flatMap((id) => routes.get(id) ?? []), dates);
+    const byId = new Map(outcomes.map((o) => [o.route.id, o]));
+    for (const { body } of items) {
+      const results: RouteResult[] = [];
+      const scores: DailyScore[] = [];
+      for (const id of body.routeIds) {
+        const o = byId.get(id);
+        if (o?.ok) {
+          results.push({ routeId: id, ok: true });
+          scores.push(...o.scores);
+        } else {
+          // A route that vanished from the database is a final failure: retrying cannot bring it back.
+          const reason = o ? o.error : "route not found or has no coordinates";
+          results.push({ routeId: id, ok: false, reason, final: !o || body.attempt >= MAX_ROUTE_ATTEMPTS });
+        }
+      }
+      perMessage.push({ body, results, scores });
+    }
+  }
+
+  const ttl = app.config.scoreTtlSeconds;
+  for (const { body, results, scores } of perMessage) {
+    for (const r of results.filter((x) => !x.ok)) {
+      logEvent("warm_route_failed", { runId: body.runId, routeId: r.routeId, attempt: body.attempt, final: r.final, reason: r.reason });
+    }
+    const finished = await store.recordResults(body.runId, results, (p) => {
+      for (const s of scores) p.set(scoreKey(s.route_id, s.date), JSON.stringify(s), { ex: ttl });
+    });
+    const retry = results.filter((r) => !r.ok && !r.final).map((r) => r.routeId);
+    if (retry.length) {
+      await app.env.WARM_QUEUE.send(
+        { runId: body.runId, routeIds: retry, dates: body.dates, attempt: body.attempt + 1 } satisfies WarmMessage,
+        { delaySeconds: backoffSeconds(body.attempt, app.config.warming.retryBaseSeconds) },
+      );
+    }
+    if (finished) logFinished(finished);
+  }
+}
+
+export function logFinished(run: { id: string; status: string; routes: unknown; scores: unknown; durationMs: number | null; trigger: string }) {
+  logEvent("warm_run_finished", { runId: run.id, trigger: run.trigger, status: run.status, routes: run.routes, scores: run.scores, durationMs: run.durationMs });
+}
+
+export async function handleDeadLetterBatch(batch: MessageBatch<unknown>, app: AppContext): Promise<void> {
+  const store = runStore(app);
+  for (const msg of batch.messages) {
+    const body = parse(msg);
+    if ("invalid" in body) {
+      await keepDeadLetter(app, { runId: null, routeIds: [], dates: [], reason: `invalid message: ${body.invalid}`, deadAt: new Date().toISOString(), body: msg.body });
+      logEvent("warm_dead_letter", { messageId: msg.id, reason: body.invalid });
+      msg.ack();
+      continue;
+    }
+    const pending = await store.notDone(body.runId, body.routeIds);
+    const reasons = await store.retryReasons(body.runId);
+    const results: RouteResult[] = pending.map((id) => ({
+      routeId: id,
+      ok: false,
+      final: true,
+      reason: `dead-lettered after ${msg.attempts} attempt(s): ${reasons[String(id)] ?? "message kept failing"}`,
+    }));
+    if (pending.length) {
+      await keepDeadLetter(app, { runId: body.runId, routeIds: pending, dates: body.dates, reason: results[0]!.reason!, deadAt: new Date().toISOString() });
+    }
+    logEvent("warm_dead_letter", { runId: body.runId, messageId: msg.id, routes: pending });
+    const finished = await store.recordResults(body.runId, results);
+    if (finished) logFinished(finished);
+    msg.ack();
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * Warming runs, stored in Redis and kept `runTtlSeconds` (24 h): Celery's AsyncResult, but with
+ * progress and per-route failures.
+ *
+ * Layout (all keys expire together):
+ *   warm_run:{id}          HASH  the run's fixed facts + finished_at/status once finished
+ *   warm_run:{id}:done     SET   route ids whose scores were written
+ *   warm_run:{id}:failed   HASH  route id → reason, final failures
+ *   warm_run:{id}:retrying HASH  route id → last reason, failures that will be retried
+ *   warm_runs              ZSET  run ids by creation time (recent runs, newest first)
+ *   warm_active            STR   the id of the run in progress (SET NX: one run at a time)
+ *
+ * Progress is derived from set sizes rather than counters, so a redelivered message cannot count
+ * twice. A run finishes when done + failed = total; whoever sees that first (HSETNX finished_at)
+ * writes the final status and releases `warm_active`.
+ */
+import type { Redis } from "../cache/redis";
+
+export type RunStatus = "queued" | "running" | "succeeded" | "partial" | "failed";
+export type RunTrigger = "cron" | "manual" | "dlq-replay";
+
+export interface RunRecord {
+  id: string;
+  status: RunStatus;
+  trigger: RunTrigger;
+  dates: string[];
+  routes: { total: number; done: number; failed: number; retrying: number; pending: number };
+  scores: { total: number; done: number; failed: number };
+  progressPercent: number;
+  failedRoutes: { routeId: number; reason: string }[];
+  messages: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  error: string | null;
+}
+
+export const ACTIVE_RUN_KEY = "warm_active";
+export const RUNS_INDEX_KEY = "warm_runs";
+export const DLQ_KEY = "warm_dlq";
+const runKey = (id: string) => `warm_run:${id}`;
+const doneKey = (id: string) => `warm_run:${id}:done`;
+const failedKey = (id: string) => `warm_run:${id}:failed`;
+const retryingKey = (id: string) => `warm_run:${id}:retrying`;
+
+/** An active-run lock older than this is considered abandoned (consumers died). */
+export const ACTIVE_LOCK_SECONDS = 3600;
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return `${stamp}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+export interface RouteResult {
+  routeId: number;
+  ok: boolean;
+  /** For failures: the reason, and whether it is final (no retry left). */
+  reason?: string;
+  final?: boolean;
+}
+
+export class RunStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  /** Takes the one-run-at-a-time lock; returns the active run id when someone else holds it. */
+  async acquireActive(runId: string, force: boolean): Promise<{ acquired: true } | { acquired: false; activeRunId: string }> {
+    if (force) {
+      await this.redis.set(ACTIVE_RUN_KEY, runId, { ex: ACTIVE_LOCK_SECONDS });
+      return { acquired: true };
+    }
+    const ok = await this.redis.set(ACTIVE_RUN_KEY, runId, { nx: true, ex: ACTIVE_LOCK_SECONDS });
+    if (ok === "OK") return { acquired: true };
+    const active = await this.redis.get<string>(ACTIVE_RUN_KEY);
+    if (active === null) return this.acquireActive(runId, false);
+    return { acquired: false, activeRunId: String(active) };
+  }
+
+  async releaseActive(runId: string): Promise<void> {
+    const active = await this.redis.get<string>(ACTIVE_RUN_KEY);
+    if (active !== null && String(active) === runId) await this.redis.del(ACTIVE_RUN_KEY);
+  }
+
+  async activeRunId(): Promise<string | null> {
+    const v = await this.redis.get<string>(ACTIVE_RUN_KEY);
+    return v === null ? null : String(v);
+  }
+
+  async create(run: { id: string; trigger: RunTrigger; dates: string[]; routeIds: number[]; messages: number }): Promise<void> {
+    const now = Date.now();
+    const p = this.redis.pipeline();
+    p.hset(runKey(run.id), {
+      id: run.id,
+      trigger: run.trigger,
+      dates: JSON.stringify(run.dates),
+      routes_total: run.routeIds.length,
+      messages: run.messages,
+      created_at: new Date(now).toISOString(),
+    });
+    p.expire(runKey(run.id), this.ttlSeconds);
+    p.zadd(RUNS_INDEX_KEY, { score: now, member: run.id });
+    p.zremrangebyscore(RUNS_INDEX_KEY, 0, now - this.ttlSeconds * 1000);
+    p.expire(RUNS_INDEX_KEY, this.ttlSeconds);
+    await p.exec();
+  }
+
+  /** Marks a run finished immediately (nothing to do, or it could not be enqueued). */
+  async finishEarly(runId: string, status: RunStatus, error: string | null): Promise<void> {
+    const now = new Date().toISOString();
+    await this.redis.hset(runKey(runId), { started_at: now, finished_at: now, status, ...(error ? { error } : {}) });
+    await this.releaseActive(runId);
+  }
+
+  /**
+   * Records a message's route results, plus the score writes given in `extra` (same pipeline, so
+   * one Upstash request), and finalises the run if this completed it. Returns the run when it was
+   * finalised by this call.
+   */
+  async recordResults(
+    runId: string,
+    results: readonly RouteResult[],
+    extra?: (p: ReturnType<Redis["pipeline"]>) => void,
+  ): Promise<RunRecord | null> {
+    const p = this.redis.pipeline();
+    extra?.(p);
+    p.hsetnx(runKey(runId), "started_at", new Date().toISOString());
+    const done = results.filter((r) => r.ok).map((r) => r.routeId);
+    const failed = results.filter((r) => !r.ok && r.final);
+    const retrying = results.filter((r) => !r.ok && !r.final);
+    if (done.length) {
+      p.sadd(doneKey(runId), done[0]!, ...done.slice(1));
+      p.hdel(failedKey(runId), ...done.map(String));
+      p.hdel(retryingKey(runId), ...done.map(String));
+    }
+    if (failed.length) {
+      p.hset(failedKey(runId), Object.fromEntries(failed.map((r) => [String(r.routeId), r.reason ?? "unknown error"])));
+      p.hdel(retryingKey(runId), ...failed.map((r) => String(r.routeId)));
+    }
+    if (retrying.length) {
+      p.hset(retryingKey(runId), Object.fromEntries(retrying.map((r) => [String(r.routeId), r.reason ?? "unknown error"])));
+    }
+    for (const k of [doneKey(runId), failedKey(runId), retryingKey(runId)]) p.expire(k, this.ttlSeconds);
+    p.scard(doneKey(runId));
+    p.hlen(failedKey(runId));
+    p.hget(runKey(runId), "routes_total");
+    const out = (await p.exec()) as unknown[];
+    const [doneCount, failedCount, total] = out.slice(-3).map(Number) as [number, number, number];
+    if (doneCount + failedCount >= total) return this.finalize(runId, doneCount, failedCount);
+    return null;
+  }
+
+  /** Only the first caller to see completion writes the final status (HSETNX). */
+  private async finalize(runId: string, done: number, failed: number): Promise<RunRecord | null> {
+    const first = await this.redis.hsetnx(runKey(runId), "finished_at", new Date().toISOString());
+    if (first !== 1) return null;
+    const status: RunStatus = failed === 0 ? "succeeded" : done === 0 ? "failed" : "partial";
+    await this.redis.hset(runKey(runId), { status });
+    await this.releaseActive(runId);
+    return this.get(runId);
+  }
+
+  /** Routes of the run not yet written (for the dead-letter consumer). */
+  async notDone(runId: string, routeIds: readonly number[]): Promise<number[]> {
+    if (routeIds.length === 0) return [];
+    const flags = await this.redis.smismember(doneKey(runId), routeIds.map(String));
+    return routeIds.filter((_, i) => !flags[i]);
+  }
+
+  async retryReasons(runId: string): Promise<Record<string, string>> {
+    return ((await this.redis.hgetall<Record<string, string>>(retryingKey(runId))) ?? {}) as Record<string, string>;
+  }
+
+  async get(runId: string): Promise<RunRecord | null> {
+    const p = this.redis.pipeline();
+    p.hgetall(runKey(runId));
+    p.scard(doneKey(runId));
+    p.hgetall(failedKey(runId));
+    p.hlen(retryingKey(runId));
+    const [hash, doneCount, failedHash, retrying] = (await p.exec()) as [
+      Record<string, unknown> | null,
+      number,
+      Record<string, unknown> | null,
+      number,
+    ];
+    if (!hash || !hash.id) return null;
+    return toRecord(hash, Number(doneCount), failedHash ?? {}, Number(retrying));
+  }
+
+  /** Recent runs (kept `ttlSeconds`), newest first. */
+  async list(limit = 20): Promise<RunRecord[]> {
+    const ids = (await this.redis.zrange(RUNS_INDEX_KEY, 0, limit - 1, { rev: true })) as string[];
+    const runs = await Promise.all(ids.map((id) => this.get(String(id))));
+    return runs.filter((r): r is RunRecord => r !== null);
+  }
+}
+
+function toRecord(h: Record<string, unknown>, done: number, failedHash: Record<string, unknown>, retrying: number): RunRecord {
+  const str = (k: string) => (h[k] === undefined || h[k] === null ? null : String(h[k]));
+  const dates = JSON.parse(String(h.dates ?? "[]")) as string[];
+  const total = Number(h.routes_total ?? 0);
+  const failedRoutes = Object.entries(failedHash)
+    .map(([id, reason]) => ({ routeId: Number(id), reason: String(reason) }))
+    .sort((a, b) => a.routeId - b.routeId);
+  const failed = failedRoutes.length;
+  const finishedAt = str("finished_at");
+  const startedAt = str("started_at");
+  const createdAt = str("created_at")!;
+  const status: RunStatus = (str("status") as RunStatus | null) ?? (startedAt ? "running" : "queued");
+  const days = dates.length;
+  return {
+    id: String(h.id),
+    status: finishedAt ? status : startedAt ? "running" : "queued",
+    trigger: String(h.trigger) as RunTrigger,
+    dates,
+    routes: { total, done, failed, retrying, pending: Math.max(0, total - done - failed) },
+    scores: { total: total * days, done: done * days, failed: failed * days },
+    progressPercent: total === 0 ? 100 : Math.round(((done + failed) / total) * 1000) / 10,
+    failedRoutes,
+    messages: Number(h.messages ?? 0),
+    createdAt,
+    startedAt,
+    finishedAt,
+    durationMs: finishedAt ? Date.parse(finishedAt) - Date.parse(createdAt) : null,
+    error: str("error"),
+  };
+}
