@@ -1,0 +1,244 @@
+/**
+ * The warming pipeline inside workerd, end to end against real Redis and Postgres (through the
+ * Upstash-REST and Neon-HTTP stand-ins): cron tick → queue → consumer → safety_score:* keys and the
+ * run record. The test database holds the real shared dataset (imported by the global setup).
+ */
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { env, exports } from "cloudflare:workers";
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { Redis } from "@upstash/redis";
+import { ScoreService } from "../../src/service/score-service";
+import type { RunRecord } from "../../src/warming/runs";
+
+const ADMIN = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
+const redis = new Redis({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN, automaticDeserialization: false });
+const worker = exports.default as Required<ExportedHandler<typeof env>>;
+
+async function call(path: string, init: RequestInit = {}): Promise<Response> {
+  return worker.fetch(new Request(`http://edge.test${path}`, init) as any, env, createExecutionContext());
+}
+
+async function waitForFinish(runId: string, timeoutMs = 60_000): Promise<RunRecord> {
+  let run: RunRecord | null = null;
+  await vi.waitFor(
+    async () => {
+      const res = await call(`/admin/runs/${runId}`, { headers: ADMIN });
+      run = (await res.json()) as RunRecord;
+      if (!run.finishedAt) throw new Error(`run ${runId} still ${run.status} ${run.progressPercent}%`);
+    },
+    { timeout: timeoutMs, interval: 200 },
+  );
+  return run!;
+}
+
+async function resetWarmingState() {
+  let cursor = "0";
+  do {
+    const [next, keys] = (await redis.scan(cursor, { match: "warm_lock:*", count: 500 })) as [string, string[]];
+    if (keys.length) await redis.del(...keys);
+    cursor = String(next);
+  } while (cursor !== "0");
+  await redis.del("warm_active", "warm_dlq");
+}
+
+async function deleteScores(routeIds: number[], dates: string[]) {
+  const keys = routeIds.flatMap((id) => dates.map((d) => `safety_score:${id}:${d}`));
+  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+}
+
+beforeAll(async () => {
+  await resetWarmingState();
+});
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await resetWarmingState();
+});
+
+describe("cron tick → queue → consumer → Upstash", () => {
+  it("fills exactly 1,400 keys for the top 200 routes with TTL ≤ 21600 and records a succeeded run", async () => {
+    const sendBatch = vi.spyOn(env.WARM_QUEUE, "sendBatch");
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.UTC(2030, 0, 1, 6), cron: "0 */6 * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+
+    const list = (await (await call("/admin/runs", { headers: ADMIN })).json()) as { runs: RunRecord[] };
+    const run = list.runs[0]!;
+    expect(run.trigger).toBe("cron");
+    expect(run.routes.total).toBe(200);
+    expect(run.messages).toBe(20);
+    expect(sendBatch).toHaveBeenCalledTimes(1);
+    expect(sendBatch.mock.calls[0]![0]).toHaveLength(20);
+    expect(sendBatch.mock.calls[0]![0].every((m) => (m.body as { routeIds: number[] }).routeIds.length === 10)).toBe(true);
+
+    const done = await waitForFinish(run.id);
+    expect(done.status).toBe("succeeded");
+    expect(done.scores).toEqual({ total: 1400, done: 1400, failed: 0 });
+    expect(done.progressPercent).toBe(100);
+    expect(done.durationMs).toBeGreaterThanOrEqual(0);
+
+    const routeIds = sendBatch.mock.calls[0]![0].flatMap((m) => (m.body as { routeIds: number[] }).routeIds);
+    expect(new Set(routeIds).size).toBe(200);
+    const keys = routeIds.flatMap((id) => done.dates.map((d) => `safety_score:${id}:${d}`));
+    expect(keys).toHaveLength(1400);
+    expect(Number(await redis.exists(...keys))).toBe(1400);
+    const ttls = (await Promise.all(keys.filter((_, i) => i % 97 === 0).map((k) => redis.ttl(k)))).map(Number);
+    for (const ttl of ttls) {
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(21600);
+    }
+    const sample = JSON.parse((await redis.get<string>(keys[0]!))!);
+    expect(sample.route_id).toBe(routeIds[0]);
+    expect(sample.risk_score).toBeGreaterThanOrEqual(0);
+    expect(sample.risk_score).toBeLessThanOrEqual(100);
+    expect(["green", "yellow", "orange", "red"]).toContain(sample.color_code);
+
+    // The routes are the top 200 by mountain accident count, then route count, then id.
+    const stats = (await (await call("/admin/stats", { headers: ADMIN })).json()) as { cache: { cachedKeys: number; expectedKeys: number } };
+    expect(stats.cache.expectedKeys).toBe(1400);
+    expect(stats.cache.cachedKeys).toBe(1400);
+  });
+
+  it("firing the same tick twice enqueues nothing the second time", async () => {
+    const sendBatch = vi.spyOn(env.WARM_QUEUE, "sendBatch");
+    const tick = { scheduledTime: Date.UTC(2030, 0, 2, 12), cron: "0 */6 * * *" };
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController(tick), env, ctx);
+    await worker.scheduled(createScheduledController(tick), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(sendBatch).toHaveBeenCalledTimes(1);
+    const { runs } = (await (await call("/admin/runs", { headers: ADMIN })).json()) as { runs: RunRecord[] };
+    await waitForFinish(runs[0]!.id);
+  });
+
+  it("a trigger or a tick during a run starts no second run (409 names the active run)", async () => {
+    const first = await call("/admin/warm?routes=1,2,3", { method: "POST", headers: ADMIN });
+    expect(first.status).toBe(202);
+    const { runId } = (await first.json()) as { runId: string };
+
+    const second = await call("/admin/warm", { method: "POST", headers: ADMIN });
+    expect(second.status).toBe(409);
+    const body = (await second.json()) as { error: { code: string; activeRunId: string } };
+    expect(body.error.code).toBe("run_in_progress");
+    expect(body.error.activeRunId).toBe(runId);
+
+    const sendBatch = vi.spyOn(env.WARM_QUEUE, "sendBatch");
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.UTC(2030, 0, 3, 18), cron: "0 */6 * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(sendBatch).not.toHaveBeenCalled();
+
+    const done = await waitForFinish(runId);
+    expect(done.status).toBe("succeeded");
+    expect(done.routes).toMatchObject({ total: 3, done: 3, failed: 0 });
+  });
+});
+
+describe("failures", () => {
+  it("a route whose computation throws is reported with its reason while its 9 batch-mates are written", async () => {
+    const ids = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    const original = ScoreService.prototype.scoreDay;
+    vi.spyOn(ScoreService.prototype, "scoreDay").mockImplementation(function (this: ScoreService, ...args) {
+      if (args[0].id === 4) throw new Error("synthetic failure for route 4");
+      return original.apply(this, args);
+    });
+    const res = await call(`/admin/warm?routes=${ids.join(",")}&wait=60`, { method: "POST", headers: ADMIN });
+    expect(res.status).toBe(200);
+    const { run } = (await res.json()) as { run: RunRecord };
+    expect(run.status).toBe("partial");
+    expect(run.routes).toMatchObject({ total: 10, done: 9, failed: 1, pending: 0 });
+    expect(run.scores).toEqual({ total: 70, done: 63, failed: 7 });
+    expect(run.failedRoutes).toEqual([{ routeId: 4, reason: "synthetic failure for route 4" }]);
+
+    const mates = ids.filter((id) => id !== 4);
+    const keys = mates.flatMap((id) => run.dates.map((d) => `safety_score:${id}:${d}`));
+    expect(Number(await redis.exists(...keys))).toBe(63);
+    await deleteScores([4], run.dates);
+    expect(Number(await redis.exists(...run.dates.map((d) => `safety_score:4:${d}`)))).toBe(0);
+  });
+
+  it("a message that keeps failing ends in the dead-letter queue and in the run record, and can be replayed", async () => {
+    const original = ScoreService.prototype.computeRouteForecasts;
+    const spy = vi.spyOn(ScoreService.prototype, "computeRouteForecasts").mockImplementation(function (this: ScoreService, routes, dates) {
+      if (routes.some((r) => r.id === 11)) return Promise.reject(new Error("synthetic outage"));
+      return original.call(this, routes, dates);
+    });
+    const res = await call("/admin/warm?routes=11,12", { method: "POST", headers: ADMIN });
+    expect(res.status).toBe(202);
+    const { runId } = (await res.json()) as { runId: string };
+    const run = await waitForFinish(runId, 90_000);
+    expect(run.status).toBe("failed");
+    expect(run.routes).toMatchObject({ total: 2, done: 0, failed: 2 });
+    for (const f of run.failedRoutes) expect(f.reason).toMatch(/dead-lettered after \d+ attempt\(s\): synthetic outage/);
+    expect(spy.mock.calls.length).toBeGreaterThanOrEqual(4); // first delivery + max_retries (3)
+
+    const stats = (await (await call("/admin/stats", { headers: ADMIN })).json()) as { deadLetters: number };
+    expect(stats.deadLetters).toBe(1);
+
+    spy.mockRestore();
+    const replay = await call("/admin/dlq/replay", { method: "POST", headers: ADMIN });
+    expect(replay.status).toBe(202);
+    const replayed = (await replay.json()) as { routes: number; run: RunRecord };
+    expect(replayed.routes).toBe(2);
+    expect(replayed.run.trigger).toBe("dlq-replay");
+    const after = await waitForFinish(replayed.run.id);
+    expect(after.status).toBe("succeeded");
+    expect(Number(await redis.llen("warm_dlq"))).toBe(0);
+  });
+
+  it("an invalid queue message is kept as a dead letter, not processed and not retried", async () => {
+    const batch = (await import("cloudflare:test")).createMessageBatch("safeascent-warm", [
+      { id: "poison-1", timestamp: new Date(), attempts: 1, body: { runId: "x", routeIds: ["not-a-number"], dates: [] } },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch as any, env, ctx);
+    const result = await (await import("cloudflare:test")).getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toEqual(["poison-1"]);
+    expect(result.retryMessages).toEqual([]);
+    const letters = ((await redis.lrange("warm_dlq", 0, -1)) as string[]).map((s) => JSON.parse(s));
+    expect(letters).toHaveLength(1);
+    expect(letters[0].reason).toMatch(/^invalid message: routeIds/);
+  });
+});
+
+describe("operator surface", () => {
+  it("rejects admin calls without the bearer token", async () => {
+    for (const [method, path] of [["POST", "/admin/warm"], ["GET", "/admin/runs"], ["GET", "/admin/stats"], ["GET", "/admin/schedule"], ["POST", "/admin/dlq/replay"]] as const) {
+      const res = await call(path, { method });
+      expect(res.status, path).toBe(401);
+      const wrong = await call(path, { method, headers: { Authorization: "Bearer nope" } });
+      expect(wrong.status, path).toBe(401);
+    }
+  });
+
+  it("validates warm parameters with 4xx naming the field", async () => {
+    const cases: [string, number, string][] = [
+      ["/admin/warm?routes=1,abc", 422, "routes"],
+      ["/admin/warm?top=0", 422, "top"],
+      ["/admin/warm?wait=9999", 422, "wait"],
+      ["/admin/warm?routes=1&top=2", 422, "routes"],
+      ["/admin/warm?routes=99999999", 422, "routes"],
+      ["/admin/warm?bogus=1", 400, "bogus"],
+    ];
+    for (const [path, status, field] of cases) {
+      const res = await call(path, { method: "POST", headers: ADMIN });
+      expect(res.status, path).toBe(status);
+      expect(((await res.json()) as { error: { field: string } }).error.field, path).toBe(field);
+    }
+    expect(await redis.get("warm_active")).toBeNull();
+  });
+
+  it("reports the schedule: the cron expression and the next four UTC fire times", async () => {
+    const res = await call("/admin/schedule", { headers: ADMIN });
+    const body = (await res.json()) as { cron: string; next: string[] };
+    expect(body.cron).toBe("0 */6 * * *");
+    expect(body.next).toHaveLength(4);
+    for (const t of body.next) expect(new Date(t).getUTCHours() % 6).toBe(0);
+    expect(Date.parse(body.next[0]!)).toBeGreaterThan(Date.now());
+    expect(Date.parse(body.next[0]!)).toBeLessThanOrEqual(Date.now() + 6 * 3600_000);
+  });
+
+  it("returns 404 for an unknown run id", async () => {
+    const res = await call("/admin/runs/20300101T000000Z-deadbeef", { headers: ADMIN });
+    expect(res.status).toBe(404);
+  });
+});
