@@ -1,0 +1,207 @@
+/**
+ * The local stack, as a function: used by `npm start` (dev/start.ts) and the benchmarks.
+ *
+ *   Postgres    DATABASE_URL, else the local server on 127.0.0.1:5432 (its own database),
+ *               else an embedded PGlite; migrated, seeded (demo data, or a CSV folder)
+ *   Neon        dev/neon-http.ts: Neon's HTTP /sql protocol in front of that Postgres
+ *   Redis       REDIS_URL, else 127.0.0.1:6379, else a redis-server found on PATH, else in-memory
+ *   Upstash     dev/upstash-rest.ts: the Upstash REST protocol in front of that Redis
+ *   Open-Meteo  dev/open-meteo.ts: deterministic forecast and archive responses
+ *   Worker      wrangler dev --local --test-scheduled (local queues, cron via /__scheduled)
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { neon, neonConfig } from "@neondatabase/serverless";
+import { createDatabase, resolvePostgres } from "./postgres";
+import { resolveRedis } from "./redis";
+import { startNeonHttp } from "./neon-http";
+import { startUpstashRest } from "./upstash-rest";
+import { startOpenMeteo } from "./open-meteo";
+import { loadMigrations } from "../scripts/migrate";
+import { migrate } from "../src/data/migrate";
+import { importDataset } from "../src/data/importer";
+import { writeDemoDataset } from "../src/data/demo-data";
+
+export const ROOT = resolve(import.meta.dirname, "..");
+
+export interface StackOptions {
+  /** Worker port (8787). */
+  port?: number;
+  /** Database name on a local server (ignored for DATABASE_URL / embedded). */
+  databaseName?: string;
+  /** Drop and recreate that database first. */
+  recreateDatabase?: boolean;
+  /** Seed with the generated demo data (default) or import a CSV folder, when the database has no routes. */
+  seedDir?: string;
+  adminToken?: string;
+  /** Extra Worker vars (e.g. TOP_ROUTES). */
+  vars?: Record<string, string>;
+  /** Start wrangler dev (default true). */
+  worker?: boolean;
+  log?: (line: string) => void;
+  /** Where wrangler's output goes (default: this process's stdout/stderr). */
+  workerOutput?: "inherit" | "quiet";
+}
+
+export interface Stack {
+  baseUrl: string;
+  adminToken: string;
+  databaseUrl: string;
+  neonEndpoint: string;
+  upstash: { url: string; token: string };
+  openMeteoUrl: string;
+  describe: string[];
+  /** Restart only the Worker (a fresh isolate), keeping the backends. */
+  restartWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const log = opts.log ?? ((l: string) => console.log(`[stack] ${l}`));
+  const port = opts.port ?? 8787;
+  const adminToken = opts.adminToken ?? "dev-admin-token-change-me";
+  const upstashToken = "dev-upstash-token";
+  const closers: (() => Promise<void>)[] = [];
+  const describe: string[] = [];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch(() => {});
+    closers.length = 0;
+  };
+
+  try {
+    // 1. Postgres (+ its Neon HTTP face), migrated and seeded.
+    const pg = await resolvePostgres({ databaseUrl: process.env.DATABASE_URL, dataDir: join(ROOT, ".dev-data/pglite") });
+    closers.push(pg.close);
+    let databaseUrl = pg.databaseUrl;
+    if (pg.kind === "local-server") {
+      databaseUrl = await createDatabase(pg.databaseUrl, opts.databaseName ?? "safeascent", { recreate: opts.recreateDatabase ?? false });
+    }
+    const neonHttp = await startNeonHttp({ port: Number(process.env.NEON_HTTP_PORT ?? 0), databaseUrl });
+    closers.push(neonHttp.close);
+    const neonEndpoint = `${neonHttp.url}/sql`;
+    neonConfig.fetchEndpoint = () => neonEndpoint;
+    const sql = neon(databaseUrl);
+    const migrated = await migrate(sql, loadMigrations(join(ROOT, "migrations")));
+    describe.push(`postgres: ${pg.kind} ${redact(databaseUrl)}, migrations applied: ${migrated.applied.join(", ") || "none needed"}`);
+
+    const [{ n }] = (await sql`SELECT count(*)::int AS n FROM routes`) as [{ n: number }];
+    if (n === 0) {
+      let dir = opts.seedDir;
+      let tmp: string | null = null;
+      if (!dir) {
+        tmp = dir = mkdtempSync(join(tmpdir(), "safeascent-demo-"));
+        writeDemoDataset(dir);
+      }
+      try {
+        const report = await importDataset(sql, dir);
+        describe.push(`seeded from ${opts.seedDir ?? "generated demo data"}: ${summarise(report)}`);
+      } finally {
+        if (tmp) rmSync(tmp, { recursive: true, force: true });
+      }
+    } else {
+      describe.push(`database has ${n} routes: not seeding`);
+    }
+
+    // 2. Redis behind the Upstash REST protocol.
+    const redis = await resolveRedis({ redisUrl: process.env.REDIS_URL });
+    closers.push(redis.close);
+    const upstash = await startUpstashRest({
+      port: Number(process.env.UPSTASH_PORT ?? 0),
+      token: upstashToken,
+      redisUrl: redis.redisUrl,
+      backend: redis.kind === "memory" ? "memory" : "redis",
+    });
+    closers.push(upstash.close);
+    describe.push(`redis: ${redis.kind}${redis.redisUrl ? ` ${redis.redisUrl}` : ""}, Upstash REST at ${upstash.url}`);
+
+    // 3. Open-Meteo stand-in.
+    const meteo = await startOpenMeteo({ port: Number(process.env.OPEN_METEO_PORT ?? 0) });
+    closers.push(meteo.close);
+    describe.push(`open-meteo: stand-in at ${meteo.url}`);
+
+    // 4. The Worker.
+    const vars: Record<string, string> = {
+      DATABASE_URL: databaseUrl,
+      NEON_HTTP_ENDPOINT: neonEndpoint,
+      UPSTASH_REDIS_REST_URL: upstash.url,
+      UPSTASH_REDIS_REST_TOKEN: upstashToken,
+      ADMIN_TOKEN: adminToken,
+      OPEN_METEO_FORECAST_URL: meteo.url,
+      OPEN_METEO_ARCHIVE_URL: meteo.url,
+      ...opts.vars,
+    };
+    let wrangler: ChildProcess | null = null;
+    const startWorker = async () => {
+      wrangler = await startWrangler(port, vars, opts.workerOutput ?? "inherit");
+    };
+    const stopWorker = async () => {
+      if (wrangler) await stopProcess(wrangler);
+      wrangler = null;
+    };
+    if (opts.worker !== false) {
+      await startWorker();
+      closers.push(stopWorker);
+    }
+    for (const line of describe) log(line);
+
+    return {
+      baseUrl: `http://127.0.0.1:${port}`,
+      adminToken,
+      databaseUrl,
+      neonEndpoint,
+      upstash: { url: upstash.url, token: upstashToken },
+      openMeteoUrl: meteo.url,
+      describe,
+      restartWorker: async () => {
+        await stopWorker();
+        await startWorker();
+      },
+      close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+async function startWrangler(port: number, vars: Record<string, string>, output: "inherit" | "quiet"): Promise<ChildProcess> {
+  const args = ["dev", "--local", "--test-scheduled", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  const child = spawn(join(ROOT, "node_modules/.bin/wrangler"), args, {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_UPDATE_NOTIFIER: "1", FORCE_COLOR: "0" },
+  });
+  await new Promise<void>((resolveReady, reject) => {
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString();
+      if (output === "inherit") process.stdout.write(text);
+      if (/Ready on/i.test(text)) resolveReady();
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (c: Buffer) => output === "inherit" && process.stderr.write(c));
+    child.once("exit", (code) => reject(new Error(`wrangler dev exited (${code}) before it was ready`)));
+  });
+  return child;
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGINT");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]+@/, "//$1:***@");
+}
+
+function summarise(report: { tables: Record<string, { valid: number; rejected: number }> }): string {
+  return Object.entries(report.tables)
+    .map(([t, c]) => `${t} ${c.valid}${c.rejected ? ` (+${c.rejected} rejected)` : ""}`)
+    .join(", ");
+}
