@@ -1,0 +1,442 @@
+/**
+ * Imports a SafeAscent CSV export (mountains.csv, routes.csv, accidents.csv, weather.csv) into
+ * Postgres through the Neon HTTP driver — the same `neon()` query function the Worker uses.
+ *
+ * Pipeline, per file in foreign-key order (mountains -> routes -> accidents -> weather):
+ *   read + parse (src/data/csv-schemas.ts) -> validate each record (zod) -> primary-key duplicates
+ *   -> foreign keys -> upsert of the valid rows.
+ *
+ * Rules (every rejected record is reported as `file:line: reason`, line = physical line the record
+ * starts on; nothing is dropped silently and a bad record never stops the import):
+ *  - a missing required column rejects the whole file (one entry at line 1); missing optional
+ *    columns load as NULL and unknown columns are ignored, both with a warning.
+ *  - duplicate primary key inside a file: the first record owns the id, later ones are rejected
+ *    ("duplicate route_id 7, first defined at line 9").
+ *  - foreign keys must resolve *within the dataset*: a route whose mountain_id is not a valid row
+ *    of mountains.csv, an accident whose mountain_id/route_id is not a valid mountain/route, or a
+ *    weather row whose accident_id is not a valid accident is rejected (reason names the id and,
+ *    when the target row exists but was itself rejected, its line). FKs are never nulled: a
+ *    dangling id means a mismatched export, and guessing would attach accidents to the wrong place.
+ *    Empty FK columns are fine (NULL) — e.g. weather rows without accident_id stay NULL and are
+ *    linked by place/date at read time (src/data/accidents.ts).
+ *  - an accident without a date is *valid* (date NULL, the schema allows it) with a warning: the
+ *    scorer skips such rows, but the record stays queryable. A malformed date is a rejection.
+ *    Accidents without coordinates are valid rows too (the scorer ignores them); `year` is kept as
+ *    written (for AAC rows it is the report's publication year, often date's year + 1).
+ *  - the importer only inserts and updates; it never deletes rows absent from the files.
+ *
+ * Loading: rows go as column arrays through `INSERT … SELECT * FROM unnest($1::int[], …)` (one bind
+ * parameter per column, so no 65535-parameter limit), chunked into statements of at most
+ * `maxRowsPerStatement` rows, with `ON CONFLICT (pk) DO UPDATE … WHERE (cols) IS DISTINCT FROM
+ * (excluded cols)`, so unchanged rows are not rewritten; `RETURNING (xmax = 0)` tells inserts from
+ * updates, and unchanged = valid − inserted − updated. Statements are grouped into
+ * `sql.transaction([...])` requests of at most `maxRequestBytes` (default 24 MiB; Neon accepts 64 MB),
+ * so a normal dataset (the full reference export is ~9 MB) loads in ONE atomic transaction.
+ * Each transaction ends by bumping data_version (version + 1, updated_at = now()) if and only if
+ * one of its statements inserted or updated a row (counted in a transaction-local setting), so a
+ * re-import leaves the version alone and a larger import that needs several requests still never
+ * commits changed rows without a bump.
+ */
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { NeonQueryFunction, NeonQueryPromise } from "@neondatabase/serverless";
+import {
+  TABLE_SPECS,
+  checkHeader,
+  isProblem,
+  parseCsv,
+  validateRecord,
+  type TableName,
+  type TableSpec,
+} from "./csv-schemas";
+
+export type { TableName } from "./csv-schemas";
+
+// Any neon() query function (default array/result modes).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ImportSql = NeonQueryFunction<any, any>;
+
+export interface TableCounts {
+  /** Records in the file (data records, readable or not; the header excluded). */
+  read: number;
+  valid: number;
+  rejected: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+export interface Rejection {
+  /** File name inside the dataset folder, e.g. `accidents.csv`. */
+  file: string;
+  /** 1-based physical line the record starts on (1 = header, for file-level rejections). */
+  line: number;
+  reason: string;
+}
+
+export interface ImportReport {
+  dir: string;
+  tables: Record<TableName, TableCounts>;
+  /** In file order, files in load order. */
+  rejected: Rejection[];
+  /** `file:line: message` (or `file: message`) notes that did not reject anything. */
+  warnings: string[];
+  /** True when any row was inserted or updated. */
+  changed: boolean;
+  dataVersion: { before: number; after: number };
+  /** Number of `sql.transaction` requests sent. */
+  requests: number;
+  elapsedMs: number;
+}
+
+export interface ImportProgress {
+  /** read: files (done/total count files); validate, load: records over all four files. */
+  phase: "read" | "validate" | "load";
+  table: TableName;
+  done: number;
+  total: number;
+}
+
+export interface ImportOptions {
+  onProgress?: (p: ImportProgress) => void;
+  /** Upper bound for one `sql.transaction` request body (approximate). Default 24 MiB. */
+  maxRequestBytes?: number;
+  /** Rows per INSERT statement. Default 5000. */
+  maxRowsPerStatement?: number;
+}
+
+/** A fatal import error (missing file, unreachable or failing database): nothing more to report. */
+export class ImportError extends Error {
+  override name = "ImportError";
+}
+
+export const formatRejection = (r: Rejection): string => `${r.file}:${r.line}: ${r.reason}`;
+
+const CHANGES_SETTING = "safeascent.import_changes";
+const DEFAULT_MAX_REQUEST_BYTES = 24 * 1024 * 1024;
+const DEFAULT_MAX_ROWS = 5000;
+const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
+
+type Row = Record<string, unknown>;
+type Key = string | number;
+
+interface TableLoad {
+  spec: TableSpec<Row>;
+  rows: Row[];
+}
+
+interface Statement {
+  table: TableName;
+  rows: number;
+  bytes: number;
+  query: NeonQueryPromise<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+function emptyCounts(): TableCounts {
+  return { read: 0, valid: 0, rejected: 0, inserted: 0, updated: 0, unchanged: 0 };
+}
+
+/** Rough size of a value once sent as an array-literal element inside the JSON request body. */
+function approxBytes(v: unknown): number {
+  if (v === null || v === undefined) return 5;
+  if (typeof v === "string") return v.length + 8 + (v.length >> 3); // quotes + some escaping
+  return 20;
+}
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+function upsertSql(spec: TableSpec<Row>): string {
+  const cols = spec.columns.map((c) => ident(c.name));
+  const rest = spec.columns.filter((c) => c.name !== spec.pk).map((c) => ident(c.name));
+  const arrays = spec.columns.map((c, i) => `$${i + 1}::${c.sql}[]`);
+  return `WITH up AS (
+  INSERT INTO ${ident(spec.table)} AS t (${cols.join(", ")})
+  SELECT * FROM unnest(${arrays.join(", ")})
+  ON CONFLICT (${ident(spec.pk)}) DO UPDATE SET ${rest.map((c) => `${c} = EXCLUDED.${c}`).join(", ")}
+  WHERE (${rest.map((c) => `t.${c}`).join(", ")}) IS DISTINCT FROM (${rest.map((c) => `EXCLUDED.${c}`).join(", ")})
+  RETURNING (t.xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted)::int AS inserted,
+       count(*) FILTER (WHERE NOT inserted)::int AS updated,
+       set_config('${CHANGES_SETTING}', (current_setting('${CHANGES_SETTING}')::bigint + count(*))::text, true) AS changes
+FROM up`;
+}
+
+const RESET_CHANGES_SQL = `SELECT set_config('${CHANGES_SETTING}', '0', true) AS changes`;
+const BUMP_VERSION_SQL = `INSERT INTO data_version AS d (id, version, updated_at)
+SELECT 1, 1, now() WHERE current_setting('${CHANGES_SETTING}')::bigint > 0
+ON CONFLICT (id) DO UPDATE SET version = d.version + 1, updated_at = now()
+RETURNING version`;
+
+/** Validation of one file: valid rows plus every rejection. Pure (no database). */
+interface FileResult {
+  rows: Row[];
+  counts: TableCounts;
+  rejected: Rejection[];
+  warnings: string[];
+  /** Valid primary keys (the FK targets for later files). */
+  ids: Set<Key>;
+  /** Primary keys of rejected records -> first line, to explain dangling references. */
+  rejectedIds: Map<Key, number>;
+  wholeFileRejected: boolean;
+}
+
+function validateFile(
+  spec: TableSpec<Row>,
+  text: string,
+  targets: Map<TableName, FileResult>,
+  progress: (done: number) => void,
+): FileResult {
+  const file = spec.file;
+  const out: FileResult = {
+    rows: [],
+    counts: emptyCounts(),
+    rejected: [],
+    warnings: [],
+    ids: new Set(),
+    rejectedIds: new Map(),
+    wholeFileRejected: false,
+  };
+  const reject = (line: number, reason: string) => out.rejected.push({ file, line, reason });
+  const { header, records } = parseCsv(text);
+  if (!header) {
+    // Empty file, or a header that cannot be read (then nothing after it can be trusted either).
+    out.wholeFileRejected = true;
+    const why = records[0] && isProblem(records[0]) ? records[0].problem : "the file is empty (no header line)";
+    reject(records[0]?.line ?? 1, `${why}; file rejected`);
+    return out;
+  }
+  const h = checkHeader(spec, header.fields);
+  if (!h.ok) {
+    out.wholeFileRejected = true;
+    out.counts.read = out.counts.rejected = records.length;
+    reject(header.line, `${h.reason} (${records.length} record${records.length === 1 ? "" : "s"} not imported)`);
+    return out;
+  }
+  out.counts.read = records.length;
+  for (const w of h.warnings) out.warnings.push(`${file}:${header.line}: ${w}`);
+
+  const pkIndex = h.indexOf.get(spec.pk)!;
+  const firstLine = new Map<Key, number>();
+  let done = 0;
+  for (const rec of records) {
+    if (++done % 2000 === 0) progress(done);
+    if (isProblem(rec)) {
+      reject(rec.line, rec.problem);
+      continue;
+    }
+    // Duplicate check on the raw id (normalised like the schema does: "7", "7.0" are the same id).
+    const rawPk = rec.fields[pkIndex]?.trim() ?? "";
+    const pkNum = /^[+-]?\d+(?:\.0*)?$/.test(rawPk) ? Number(rawPk) : null;
+    if (pkNum !== null) {
+      const first = firstLine.get(pkNum);
+      if (first !== undefined) {
+        const also = out.rejectedIds.get(pkNum) === first ? " (that record was rejected too)" : "";
+        reject(rec.line, `duplicate ${spec.pk} ${pkNum}: first defined at line ${first}${also}`);
+        continue;
+      }
+      firstLine.set(pkNum, rec.line);
+    }
+    const v = validateRecord(spec, rec.fields, h.indexOf);
+    if (!v.ok) {
+      reject(rec.line, v.reason);
+      if (pkNum !== null) out.rejectedIds.set(pkNum, rec.line);
+      continue;
+    }
+    const row = v.row;
+    const dangling: string[] = [];
+    for (const fk of spec.foreignKeys) {
+      const ref = row[fk.column] as Key | null;
+      if (ref === null || ref === undefined) continue;
+      const target = targets.get(fk.table)!;
+      if (target.ids.has(ref)) continue;
+      const targetFile = TABLE_SPECS.find((s) => s.table === fk.table)!.file;
+      let why = `${fk.column} ${ref} does not match any row of ${targetFile}`;
+      if (target.wholeFileRejected) why = `${fk.column} ${ref} cannot be checked: ${targetFile} was rejected as a whole`;
+      else if (target.rejectedIds.has(ref)) why += ` (${targetFile}:${target.rejectedIds.get(ref)} was rejected)`;
+      dangling.push(why);
+    }
+    if (dangling.length) {
+      reject(rec.line, dangling.join("; "));
+      out.rejectedIds.set(row[spec.pk] as Key, rec.line);
+      continue;
+    }
+    if (spec.table === "accidents" && row.date === null) {
+      out.warnings.push(`${file}:${rec.line}: accident_id ${row.accident_id} has no date; loaded with date NULL (the scorer skips it)`);
+    }
+    out.ids.add(row[spec.pk] as Key);
+    out.rows.push(row);
+  }
+  progress(done);
+  out.counts.valid = out.rows.length;
+  out.counts.rejected = out.rejected.length;
+  return out;
+}
+
+function buildStatements(sql: ImportSql, loads: TableLoad[], maxRows: number): Statement[] {
+  const statements: Statement[] = [];
+  for (const { spec, rows } of loads) {
+    if (!rows.length) continue;
+    const text = upsertSql(spec);
+    let i = 0;
+    while (i < rows.length) {
+      const columns: unknown[][] = spec.columns.map(() => []);
+      let bytes = text.length;
+      const start = i;
+      while (i < rows.length && i - start < maxRows && bytes < MAX_STATEMENT_BYTES) {
+        const row = rows[i++];
+        spec.columns.forEach((c, k) => {
+          const v = row[c.name] ?? null;
+          columns[k].push(v);
+          bytes += approxBytes(v);
+        });
+      }
+      statements.push({ table: spec.table, rows: i - start, bytes, query: sql.query(text, columns) });
+    }
+  }
+  return statements;
+}
+
+function groupIntoRequests(statements: Statement[], maxBytes: number): Statement[][] {
+  const groups: Statement[][] = [];
+  let cur: Statement[] = [];
+  let size = 0;
+  for (const s of statements) {
+    if (cur.length && size + s.bytes > maxBytes) {
+      groups.push(cur);
+      cur = [];
+      size = 0;
+    }
+    cur.push(s);
+    size += s.bytes;
+  }
+  if (cur.length) groups.push(cur);
+  return groups;
+}
+
+async function readDataVersion(sql: ImportSql): Promise<number> {
+  const rows = (await sql.query("SELECT version FROM data_version WHERE id = 1")) as { version: string | number }[];
+  return rows.length ? Number(rows[0].version) : 0;
+}
+
+const errMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Imports the dataset in `dir` (the four CSV files) through `sql` (a `neon()` query function).
+ * Throws ImportError for fatal problems (missing file, database unreachable or failing); rejected
+ * records are not fatal and come back in the report.
+ */
+export async function importDataset(sql: ImportSql, dir: string, options: ImportOptions = {}): Promise<ImportReport> {
+  const t0 = performance.now();
+  const onProgress = options.onProgress ?? (() => {});
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const maxRows = Math.max(1, options.maxRowsPerStatement ?? DEFAULT_MAX_ROWS);
+  const specs = TABLE_SPECS as unknown as TableSpec<Row>[];
+
+  // 1. Files must all be there (a missing file is fatal, not a rejection).
+  for (const spec of specs) {
+    const path = join(dir, spec.file);
+    const s = await stat(path).catch(() => null);
+    if (!s?.isFile()) throw new ImportError(`missing file: ${path}`);
+  }
+
+  // 2. The database must answer before we spend time validating.
+  let before: number;
+  try {
+    before = await readDataVersion(sql);
+  } catch (e) {
+    throw new ImportError(`cannot query the database: ${errMessage(e)}`);
+  }
+
+  // 3. Read and parse every file.
+  const texts = new Map<TableName, string>();
+  for (const [i, spec] of specs.entries()) {
+    texts.set(spec.table, await readFile(join(dir, spec.file), "utf8"));
+    onProgress({ phase: "read", table: spec.table, done: i + 1, total: specs.length });
+  }
+  // Record count estimate for the progress total (lines are an upper bound; refined per file).
+  const results = new Map<TableName, FileResult>();
+  let validatedBefore = 0;
+  const totalGuess = () => {
+    let n = 0;
+    for (const spec of specs) {
+      const r = results.get(spec.table);
+      n += r ? r.counts.read : countLines(texts.get(spec.table)!);
+    }
+    return n;
+  };
+
+  // 4. Validate in FK order.
+  for (const spec of specs) {
+    const total = totalGuess();
+    const r = validateFile(spec, texts.get(spec.table)!, results, (done) =>
+      onProgress({ phase: "validate", table: spec.table, done: validatedBefore + done, total }),
+    );
+    results.set(spec.table, r);
+    validatedBefore += r.counts.read;
+    onProgress({ phase: "validate", table: spec.table, done: validatedBefore, total: totalGuess() });
+  }
+  texts.clear();
+
+  // 5. Load.
+  const tables = {} as Record<TableName, TableCounts>;
+  const rejected: Rejection[] = [];
+  const warnings: string[] = [];
+  for (const spec of specs) {
+    const r = results.get(spec.table)!;
+    tables[spec.table] = r.counts;
+    rejected.push(...r.rejected);
+    warnings.push(...r.warnings);
+  }
+  const loads = specs.map((spec) => ({ spec, rows: results.get(spec.table)!.rows }));
+  const statements = buildStatements(sql, loads, maxRows);
+  const requests = groupIntoRequests(statements, maxRequestBytes);
+  const loadTotal = statements.reduce((n, s) => n + s.rows, 0);
+  let loaded = 0;
+  let after = before;
+  for (const [i, group] of requests.entries()) {
+    let res: unknown[][];
+    try {
+      res = (await sql.transaction([
+        sql.query(RESET_CHANGES_SQL),
+        ...group.map((s) => s.query),
+        sql.query(BUMP_VERSION_SQL),
+      ])) as unknown[][];
+    } catch (e) {
+      const what = [...new Set(group.map((s) => s.table))].join(", ");
+      throw new ImportError(
+        `loading ${what} failed (request ${i + 1} of ${requests.length}; earlier requests were committed): ${errMessage(e)}`,
+      );
+    }
+    group.forEach((s, k) => {
+      const [c] = res[k + 1] as { inserted: number; updated: number }[];
+      tables[s.table].inserted += Number(c.inserted);
+      tables[s.table].updated += Number(c.updated);
+    });
+    const bumped = res[res.length - 1] as { version: string | number }[];
+    if (bumped.length) after = Number(bumped[0].version);
+    loaded += group.reduce((n, s) => n + s.rows, 0);
+    onProgress({ phase: "load", table: group[group.length - 1].table, done: loaded, total: loadTotal });
+  }
+  let changed = false;
+  for (const c of Object.values(tables)) {
+    c.unchanged = c.valid - c.inserted - c.updated;
+    if (c.inserted || c.updated) changed = true;
+  }
+  return {
+    dir,
+    tables,
+    rejected,
+    warnings,
+    changed,
+    dataVersion: { before, after },
+    requests: requests.length,
+    elapsedMs: Math.round(performance.now() - t0),
+  };
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) n++;
+  return Math.max(0, n - 1 + (text.endsWith("\n") ? 0 : 1));
+}
