@@ -1,0 +1,79 @@
+/**
+ * `npm run migrate`: applies migrations/NNNN_*.sql with src/data/migrate.ts through Neon's HTTP driver.
+ *
+ * DATABASE_URL        default postgresql://postgres@127.0.0.1:5432/test
+ * NEON_HTTP_ENDPOINT  route the driver to this `/sql` URL (e.g. a running dev/neon-http.ts)
+ * MIGRATIONS_DIR      default ./migrations
+ *
+ * For a non-Neon host (127.0.0.1, localhost, a CI service name: anything but *.neon.tech) without
+ * NEON_HTTP_ENDPOINT, the dev/neon-http.ts stand-in is started in-process in front of DATABASE_URL,
+ * so the same driver and code path as production are used. A Neon host goes straight to Neon.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { neon, neonConfig } from "@neondatabase/serverless";
+import { migrate, type Migration, type MigrateResult } from "../src/data/migrate.ts";
+
+export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test";
+
+/** Reads `NNNN_*.sql` files of a directory, in name order. */
+export async function loadMigrations(dir = "migrations"): Promise<Migration[]> {
+  const files = (await readdir(dir)).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort();
+  return Promise.all(files.map(async (name) => ({ name, sql: await readFile(path.join(dir, name), "utf8") })));
+}
+
+/** Neon's own hosts (`*.neon.tech`); anything else (127.0.0.1, localhost, a CI service) is a plain Postgres. */
+export const isNeonHost = (databaseUrl: string) => /\.neon\.(tech|build)$/i.test(new URL(databaseUrl).hostname);
+
+/**
+ * Runs the migrations of `dir` on `databaseUrl`. `neonHttpEndpoint` (a `/sql` URL) routes the driver
+ * to a stand-in; without it, a non-Neon host gets an in-process dev/neon-http.ts for the duration.
+ */
+export async function runMigrations(opts: {
+  databaseUrl: string;
+  neonHttpEndpoint?: string;
+  dir?: string;
+  poolSize?: number;
+}): Promise<MigrateResult & { via: string }> {
+  const migrations = await loadMigrations(opts.dir);
+  let endpoint = opts.neonHttpEndpoint;
+  let stop = async () => {};
+  if (!endpoint && !isNeonHost(opts.databaseUrl)) {
+    const { startNeonHttp } = await import("../dev/neon-http.ts");
+    const srv = await startNeonHttp({ databaseUrl: opts.databaseUrl, poolSize: opts.poolSize, webSocket: false });
+    endpoint = srv.endpoint;
+    stop = srv.close;
+  }
+  const previous = neonConfig.fetchEndpoint;
+  if (endpoint) {
+    const url = endpoint;
+    neonConfig.fetchEndpoint = () => url;
+  }
+  try {
+    const result = await migrate(neon(opts.databaseUrl), migrations);
+    return { ...result, via: endpoint ?? "neon" };
+  } finally {
+    neonConfig.fetchEndpoint = previous;
+    await stop();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  const u = new URL(databaseUrl);
+  try {
+    const r = await runMigrations({
+      databaseUrl,
+      neonHttpEndpoint: process.env.NEON_HTTP_ENDPOINT || undefined,
+      dir: process.env.MIGRATIONS_DIR || "migrations",
+    });
+    console.log(`migrate: ${u.hostname}:${u.port || 5432}${u.pathname} via ${r.via}`);
+    for (const n of r.applied) console.log(`  applied  ${n}`);
+    for (const n of r.skipped) console.log(`  skipped  ${n} (already applied)`);
+    console.log(`migrate: ${r.applied.length} applied, ${r.skipped.length} already applied`);
+  } catch (e) {
+    console.error(`migrate failed: ${(e as Error).message}`);
+    process.exitCode = 1;
+  }
+}
