@@ -1,9 +1,115 @@
-// Placeholder: replaced by the real backend bring-up (local stand-ins over real Redis/Postgres).
+/**
+ * vitest globalSetup shared by both projects (runs once per run, in the vitest Node process).
+ *
+ * 1. Redis: REDIS_URL, else 127.0.0.1:6379, else a spawned redis-server, else in-memory (dev/redis.ts).
+ * 2. Postgres: DATABASE_URL, else 127.0.0.1:5432, else embedded PGlite (dev/postgres.ts). On a real
+ *    server a fresh database `safeascent_test` is created (drop + create; TEST_DATABASE_NAME overrides).
+ *    If another run is using it right now, this run takes `safeascent_test_<pid>` instead (dropped on
+ *    teardown) rather than killing the other run's sessions.
+ * 3. Migrations (migrations/*.sql) through src/data/migrate.ts -> neon() -> the Neon HTTP stand-in.
+ * 4. Stand-ins on ephemeral ports: Upstash REST, Neon HTTP, Open-Meteo.
+ * 5. One line: `backends: redis=... , postgres=... via neon-http, open-meteo=stand-in`.
+ *
+ * Tests read the results with `inject("<key>")` (typed below). Redis is NOT flushed: tests must use
+ * their own key prefixes.
+ */
+import { randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
+import { startNeonHttp } from "../../dev/neon-http.ts";
+import { startOpenMeteo } from "../../dev/open-meteo.ts";
+import { createDatabase, dropDatabase, resolvePostgres, withAdmin, withDatabase } from "../../dev/postgres.ts";
+import { resolveRedis } from "../../dev/redis.ts";
+import { startUpstashRest } from "../../dev/upstash-rest.ts";
+import { runMigrations } from "../../scripts/migrate.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Upstash REST stand-in base URL and its token. */
+    upstashUrl: string;
+    upstashToken: string;
+    /** DATABASE_URL for the Worker's neon(); the stand-in runs it on databaseUrl whatever its host. */
+    workerDatabaseUrl: string;
+    /** Neon HTTP stand-in `/sql` URL (NEON_HTTP_ENDPOINT). */
+    neonHttpEndpoint: string;
+    /** Open-Meteo stand-in base URL (forecast and archive). */
+    openMeteoUrl: string;
+    /** Direct postgres:// URL of the migrated test database, for Node-side tests. */
+    databaseUrl: string;
+    /** The Postgres server's URL (any database on it) for tests that create their own databases. */
+    postgresAdminUrl: string;
+    postgresKind: "env" | "local-server" | "embedded-pglite";
+    /** Real Redis URL, or "" when the Upstash stand-in runs on its in-memory backend. */
+    redisUrl: string;
+    redisKind: "env" | "local-server" | "spawned" | "memory";
+    /** Human summary of the backends, as printed. */
+    backends: string;
+  }
+}
+
+const TEST_DB = process.env.TEST_DATABASE_NAME || "safeascent_test";
+const LOCK_KEY = 7_203_242; // pg_advisory_lock while choosing/creating/migrating the test database
+
 export default async function setup(project: TestProject) {
-  project.provide("upstashUrl", "http://127.0.0.1:1");
-  project.provide("upstashToken", "x");
-  project.provide("workerDatabaseUrl", "postgresql://x@127.0.0.1:1/x");
-  project.provide("neonHttpEndpoint", "http://127.0.0.1:1/sql");
-  project.provide("openMeteoUrl", "http://127.0.0.1:1");
+  const closers: (() => Promise<void>)[] = [];
+  const teardown = async () => {
+    for (const close of closers.reverse()) await close().catch((e) => console.error(`backends teardown: ${e}`));
+  };
+  try {
+    const [redis, pgSrv] = await Promise.all([resolveRedis(), resolvePostgres({ database: "postgres" })]);
+    closers.push(redis.close, pgSrv.close);
+
+    // Choose the database, start the Neon stand-in on it and migrate through it.
+    const prepare = async (databaseUrl: string) => {
+      const neonHttp = await startNeonHttp({ databaseUrl, poolSize: pgSrv.maxConnections });
+      closers.push(neonHttp.close);
+      const migrated = await runMigrations({ databaseUrl, neonHttpEndpoint: neonHttp.endpoint });
+      return { databaseUrl, neonHttp, migrated };
+    };
+    const { databaseUrl, neonHttp, migrated } =
+      pgSrv.kind === "embedded-pglite"
+        ? await prepare(pgSrv.databaseUrl)
+        : // Serialise concurrent test runs on this server while the database is chosen and migrated.
+          await withAdmin(pgSrv.databaseUrl, async (admin) => {
+            await admin.query("SELECT pg_advisory_lock($1)", [LOCK_KEY]);
+            try {
+              const busy = await admin.query("SELECT 1 FROM pg_stat_activity WHERE datname = $1 LIMIT 1", [TEST_DB]);
+              let name = TEST_DB;
+              if (busy.rowCount) {
+                name = `${TEST_DB}_${process.pid}`;
+                closers.push(() => dropDatabase(pgSrv.databaseUrl, name));
+              }
+              return await prepare(await createDatabase(pgSrv.databaseUrl, name, { recreate: true }));
+            } finally {
+              await admin.query("SELECT pg_advisory_unlock($1)", [LOCK_KEY]).catch(() => {});
+            }
+          });
+
+    const token = `test-${randomBytes(12).toString("hex")}`;
+    const [upstash, meteo] = await Promise.all([startUpstashRest({ token, redisUrl: redis.redisUrl }), startOpenMeteo()]);
+    closers.push(upstash.close, meteo.close);
+
+    const db = new URL(databaseUrl);
+    const real = (kind: string) => (kind === "env" ? "env" : kind === "local-server" ? "real" : kind);
+    const backends =
+      `redis=${redis.redisUrl ?? "in-memory"} (${real(redis.kind)}) via upstash-rest, ` +
+      `postgres=${db.hostname}:${db.port || 5432}${db.pathname} (${real(pgSrv.kind)}) via neon-http ` +
+      `[migrations: ${migrated.applied.length} applied, ${migrated.skipped.length} already], open-meteo=stand-in`;
+
+    project.provide("upstashUrl", upstash.url);
+    project.provide("upstashToken", token);
+    project.provide("workerDatabaseUrl", databaseUrl);
+    project.provide("neonHttpEndpoint", neonHttp.endpoint);
+    project.provide("openMeteoUrl", meteo.url);
+    project.provide("databaseUrl", databaseUrl);
+    project.provide("postgresAdminUrl", pgSrv.kind === "embedded-pglite" ? pgSrv.databaseUrl : withDatabase(pgSrv.databaseUrl, "postgres"));
+    project.provide("postgresKind", pgSrv.kind);
+    project.provide("redisUrl", redis.redisUrl ?? "");
+    project.provide("redisKind", redis.kind);
+    project.provide("backends", backends);
+    console.log(`backends: ${backends}`);
+  } catch (e) {
+    await teardown();
+    throw e;
+  }
+  return teardown;
 }
