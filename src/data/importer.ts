@@ -46,6 +46,7 @@ import {
   isProblem,
   parseCsv,
   validateRecord,
+  type ParsedCsv,
   type TableName,
   type TableSpec,
 } from "./csv-schemas";
@@ -90,7 +91,7 @@ export interface ImportReport {
 }
 
 export interface ImportProgress {
-  /** read: files (done/total count files); validate, load: records over all four files. */
+  /** read: files read and parsed (done/total count files); validate, load: records over all four files. */
   phase: "read" | "validate" | "load";
   table: TableName;
   done: number;
@@ -183,7 +184,7 @@ interface FileResult {
 
 function validateFile(
   spec: TableSpec<Row>,
-  text: string,
+  { header, records }: ParsedCsv,
   targets: Map<TableName, FileResult>,
   progress: (done: number) => void,
 ): FileResult {
@@ -198,7 +199,6 @@ function validateFile(
     wholeFileRejected: false,
   };
   const reject = (line: number, reason: string) => out.rejected.push({ file, line, reason });
-  const { header, records } = parseCsv(text);
   if (!header) {
     // Empty file, or a header that cannot be read (then nothing after it can be trusted either).
     out.wholeFileRejected = true;
@@ -267,7 +267,6 @@ function validateFile(
     out.ids.add(row[spec.pk] as Key);
     out.rows.push(row);
   }
-  progress(done);
   out.counts.valid = out.rows.length;
   out.counts.rejected = out.rejected.length;
   return out;
@@ -321,23 +320,37 @@ async function readDataVersion(sql: ImportSql): Promise<number> {
 
 const errMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/** The four files' contents by file name, for importing without a folder (e.g. generated demo data). */
+export type DatasetFiles = Record<"mountains.csv" | "routes.csv" | "accidents.csv" | "weather.csv", string>;
+
 /**
- * Imports the dataset in `dir` (the four CSV files) through `sql` (a `neon()` query function).
- * Throws ImportError for fatal problems (missing file, database unreachable or failing); rejected
- * records are not fatal and come back in the report.
+ * Imports the dataset in `source` — a folder holding the four CSV files, or their contents — through
+ * `sql` (a `neon()` query function). Throws ImportError for fatal problems (missing file, database
+ * unreachable or failing); rejected records are not fatal and come back in the report.
  */
-export async function importDataset(sql: ImportSql, dir: string, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importDataset(
+  sql: ImportSql,
+  source: string | DatasetFiles,
+  options: ImportOptions = {},
+): Promise<ImportReport> {
   const t0 = performance.now();
   const onProgress = options.onProgress ?? (() => {});
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const maxRows = Math.max(1, options.maxRowsPerStatement ?? DEFAULT_MAX_ROWS);
   const specs = TABLE_SPECS as unknown as TableSpec<Row>[];
+  const dir = typeof source === "string" ? source : "(in memory)";
 
   // 1. Files must all be there (a missing file is fatal, not a rejection).
-  for (const spec of specs) {
-    const path = join(dir, spec.file);
-    const s = await stat(path).catch(() => null);
-    if (!s?.isFile()) throw new ImportError(`missing file: ${path}`);
+  if (typeof source === "string") {
+    for (const spec of specs) {
+      const path = join(source, spec.file);
+      const s = await stat(path).catch(() => null);
+      if (!s?.isFile()) throw new ImportError(`missing file: ${path}`);
+    }
+  } else {
+    for (const spec of specs) {
+      if (typeof source[spec.file as keyof DatasetFiles] !== "string") throw new ImportError(`missing file: ${spec.file}`);
+    }
   }
 
   // 2. The database must answer before we spend time validating.
@@ -349,34 +362,31 @@ export async function importDataset(sql: ImportSql, dir: string, options: Import
   }
 
   // 3. Read and parse every file.
-  const texts = new Map<TableName, string>();
+  const parsed = new Map<TableName, ParsedCsv>();
   for (const [i, spec] of specs.entries()) {
-    texts.set(spec.table, await readFile(join(dir, spec.file), "utf8"));
+    const text =
+      typeof source === "string"
+        ? await readFile(join(source, spec.file), "utf8").catch((e) => {
+            throw new ImportError(`cannot read ${join(source, spec.file)}: ${errMessage(e)}`);
+          })
+        : source[spec.file as keyof DatasetFiles];
+    parsed.set(spec.table, parseCsv(text));
     onProgress({ phase: "read", table: spec.table, done: i + 1, total: specs.length });
   }
-  // Record count estimate for the progress total (lines are an upper bound; refined per file).
-  const results = new Map<TableName, FileResult>();
-  let validatedBefore = 0;
-  const totalGuess = () => {
-    let n = 0;
-    for (const spec of specs) {
-      const r = results.get(spec.table);
-      n += r ? r.counts.read : countLines(texts.get(spec.table)!);
-    }
-    return n;
-  };
 
   // 4. Validate in FK order.
+  const results = new Map<TableName, FileResult>();
+  const total = [...parsed.values()].reduce((n, p) => n + p.records.length, 0);
+  let validated = 0;
   for (const spec of specs) {
-    const total = totalGuess();
-    const r = validateFile(spec, texts.get(spec.table)!, results, (done) =>
-      onProgress({ phase: "validate", table: spec.table, done: validatedBefore + done, total }),
+    const r = validateFile(spec, parsed.get(spec.table)!, results, (done) =>
+      onProgress({ phase: "validate", table: spec.table, done: validated + done, total }),
     );
     results.set(spec.table, r);
-    validatedBefore += r.counts.read;
-    onProgress({ phase: "validate", table: spec.table, done: validatedBefore, total: totalGuess() });
+    parsed.delete(spec.table);
+    validated += r.counts.read;
+    onProgress({ phase: "validate", table: spec.table, done: validated, total });
   }
-  texts.clear();
 
   // 5. Load.
   const tables = {} as Record<TableName, TableCounts>;
@@ -433,10 +443,4 @@ export async function importDataset(sql: ImportSql, dir: string, options: Import
     requests: requests.length,
     elapsedMs: Math.round(performance.now() - t0),
   };
-}
-
-function countLines(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) n++;
-  return Math.max(0, n - 1 + (text.endsWith("\n") ? 0 : 1));
 }
