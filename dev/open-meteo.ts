@@ -15,8 +15,8 @@
  *
  * Values: a seeded hash of (latitude and longitude rounded to 0.01, date): mean temperature from
  * latitude and day of year (opposite seasons south of the equator) minus a 6.5 °C/km lapse for a
- * synthetic elevation, a diurnal range so min < mean < max, precipitation 0 on ~70 % of days with
- * exponential showers, wind 1–15 m/s (higher when high and wet), cloud 0–100 % (cloudier when wet).
+ * synthetic elevation (per 0.1° cell, or the `elevation` parameter), a diurnal range so
+ * min < mean < max, precipitation 0 on ~70 % of days with exponential showers, wind 1–15 m/s (higher when high and wet), cloud 0–100 % (cloudier when wet).
  *
  * Not emulated: hourly/current/minutely data (rejected with 400), models, grid-cell snapping, API keys,
  * rate limits. `stats()` / `GET /__stats` count requests (benchmarks report fetches); `DELETE /__stats` resets.
@@ -99,9 +99,9 @@ const round = (v: number, digits = 1) => Math.round(v * 10 ** digits) / 10 ** di
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 const place = (lat: number, lon: number) => `${lat.toFixed(2)},${lon.toFixed(2)}`;
 
-/** Synthetic terrain height in metres (0..~3000), stable for a 0.01° place. */
+/** Synthetic terrain height in metres (0..3000), constant over a 0.1° cell so neighbours agree. */
 export function syntheticElevation(lat: number, lon: number): number {
-  return Math.round(3000 * hash01(`elev:${place(lat, lon)}`) ** 2);
+  return Math.round(3000 * hash01(`elev:${lat.toFixed(1)},${lon.toFixed(1)}`) ** 2);
 }
 
 const MS_PER_DAY = 86_400_000;

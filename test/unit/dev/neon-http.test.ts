@@ -1,0 +1,201 @@
+/**
+ * dev/neon-http.ts driven by the real `neon()` HTTP client (and Pool over the WebSocket proxy),
+ * against the Postgres the global setup provides (a fresh `safeascent_test` on the real server).
+ */
+import { randomUUID } from "node:crypto";
+import { neon, neonConfig, NeonDbError, Pool } from "@neondatabase/serverless";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import ws from "ws";
+import { startNeonHttp, type NeonHttpServer } from "../../../dev/neon-http.ts";
+
+const databaseUrl = inject("databaseUrl");
+const embedded = inject("postgresKind") === "embedded-pglite";
+// The host in the client's connection string is ignored by the stand-in.
+const clientUrl = "postgresql://postgres:pw@ep-fake-123.us-east-2.aws.neon.tech/neondb?sslmode=require";
+const table = `neon_http_test_${randomUUID().slice(0, 8)}`;
+
+let srv: NeonHttpServer;
+let sql: ReturnType<typeof neon>;
+
+beforeAll(async () => {
+  srv = await startNeonHttp({ databaseUrl, poolSize: embedded ? 1 : undefined });
+  neonConfig.fetchEndpoint = () => srv.endpoint;
+  sql = neon(clientUrl);
+  await sql.query(`CREATE TABLE ${table} (id integer PRIMARY KEY, name text NOT NULL, n integer CHECK (n >= 0))`);
+});
+afterAll(async () => {
+  await sql?.query(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
+  await srv?.close();
+});
+
+describe("neon-http stand-in", () => {
+  it("round-trips parameters of many types", async () => {
+    const date = new Date("2026-03-04T05:06:07.890Z");
+    const [row] = await sql`
+      SELECT ${42}::int AS i, ${1.5}::float8 AS f, ${"héllo 'q'"}::text AS t, ${null}::text AS nul, ${true}::bool AS b,
+             ${"2026-11-25"}::date AS d, ${date}::timestamptz AS ts, ${{ a: [1, "x"], b: null }}::jsonb AS j,
+             ${[1, 2, 3]}::int[] AS arr, ${["a,b", null, 'q"']}::text[] AS tarr, ${9007199254740993n}::int8 AS big,
+             ${Buffer.from([0, 1, 255])}::bytea AS bytes, 12.50::numeric AS num`;
+    expect(row!.i).toBe(42);
+    expect(row!.f).toBe(1.5);
+    expect(row!.t).toBe("héllo 'q'");
+    expect(row!.nul).toBeNull();
+    expect(row!.b).toBe(true);
+    const d = row!.d as Date; // the driver parses date as local midnight
+    expect([d.getFullYear(), d.getMonth() + 1, d.getDate()]).toEqual([2026, 11, 25]);
+    expect((row!.ts as Date).toISOString()).toBe(date.toISOString());
+    expect(row!.j).toEqual({ a: [1, "x"], b: null });
+    expect(row!.arr).toEqual([1, 2, 3]);
+    expect(row!.tarr).toEqual(["a,b", null, 'q"']);
+    expect(row!.big).toBe("9007199254740993"); // int8 as text: no precision loss
+    expect(Buffer.from(row!.bytes as Uint8Array)).toEqual(Buffer.from([0, 1, 255]));
+    expect(row!.num).toBe("12.50");
+  });
+
+  it("sql.query(text, params) with $n placeholders", async () => {
+    await sql.query(`INSERT INTO ${table} (id, name, n) VALUES ($1, $2, $3), ($4, $5, $6)`, [1, "one", 1, 2, "two", 2]);
+    const rows = await sql.query(`SELECT id, name FROM ${table} WHERE id = ANY($1) ORDER BY id`, [[1, 2]]);
+    expect(rows).toEqual([
+      { id: 1, name: "one" },
+      { id: 2, name: "two" },
+    ]);
+  });
+
+  it("tagged templates escape values", async () => {
+    const evil = "x'); DROP TABLE students; --";
+    const [r] = await sql`SELECT ${evil} AS v`;
+    expect(r!.v).toBe(evil);
+  });
+
+  it("fullResults and arrayMode options", async () => {
+    const full = await sql.query(`SELECT id, name FROM ${table} WHERE id = $1`, [1], { fullResults: true });
+    expect(full.command).toBe("SELECT");
+    expect(full.rowCount).toBe(1);
+    expect(full.fields.map((f) => f.name)).toEqual(["id", "name"]);
+    expect(full.fields[0]).toMatchObject({ dataTypeID: 23, format: "text" });
+    expect(full.rows).toEqual([{ id: 1, name: "one" }]);
+
+    const arr = await sql.query(`SELECT id, name FROM ${table} ORDER BY id`, [], { arrayMode: true });
+    expect(arr).toEqual([
+      [1, "one"],
+      [2, "two"],
+    ]);
+    const both = neon(clientUrl, { arrayMode: true, fullResults: true });
+    const r = await both`SELECT 1 AS a, 'x' AS b`;
+    expect(r.rows).toEqual([[1, "x"]]);
+    expect(r.rowAsArray).toBe(true);
+
+    const upd = await sql.query(`UPDATE ${table} SET n = n + 1`, [], { fullResults: true });
+    expect(upd.command).toBe("UPDATE");
+    expect(upd.rowCount).toBe(2);
+  });
+
+  it("sql.transaction commits all queries atomically", async () => {
+    const results = await sql.transaction([
+      sql`INSERT INTO ${sql.unsafe(table)} (id, name) VALUES (10, 'ten')`,
+      sql`INSERT INTO ${sql.unsafe(table)} (id, name) VALUES (11, 'eleven')`,
+      sql`SELECT count(*)::int AS c FROM ${sql.unsafe(table)} WHERE id >= 10`,
+    ]);
+    expect(results[2]).toEqual([{ c: 2 }]);
+  });
+
+  it("sql.transaction rolls back when a query in the middle fails", async () => {
+    await expect(
+      sql.transaction((tx) => [
+        tx`INSERT INTO ${sql.unsafe(table)} (id, name) VALUES (20, 'twenty')`,
+        tx`INSERT INTO ${sql.unsafe(table)} (id, name) VALUES (21, NULL)`, // NOT NULL violation
+        tx`INSERT INTO ${sql.unsafe(table)} (id, name) VALUES (22, 'twenty-two')`,
+      ]),
+    ).rejects.toMatchObject({ name: "NeonDbError", code: "23502" });
+    const [r] = await sql`SELECT count(*)::int AS c FROM ${sql.unsafe(table)} WHERE id >= 20`;
+    expect(r!.c).toBe(0);
+  });
+
+  it("transaction options: isolation level, read only, deferrable", async () => {
+    const [[iso], [ro]] = (await sql.transaction([sql`SHOW transaction_isolation`, sql`SHOW transaction_read_only`], {
+      isolationLevel: "Serializable",
+      readOnly: true,
+      deferrable: true,
+    })) as [Record<string, string>[], Record<string, string>[]];
+    expect(iso!.transaction_isolation).toBe("serializable");
+    expect(ro!.transaction_read_only).toBe("on");
+    await expect(
+      sql.transaction([sql`INSERT INTO ${sql.unsafe(table)} (id, name) VALUES (30, 'ro')`], { readOnly: true }),
+    ).rejects.toMatchObject({ code: "25006" });
+    const [[rc]] = (await sql.transaction([sql`SHOW transaction_isolation`], { isolationLevel: "RepeatableRead" })) as Record<string, string>[][];
+    expect(rc!.transaction_isolation).toBe("repeatable read");
+  });
+
+  it("a unique violation is a NeonDbError with code 23505 and the pg error fields", async () => {
+    const err = await sql.query(`INSERT INTO ${table} (id, name) VALUES (1, 'dup')`).catch((e) => e);
+    expect(err).toBeInstanceOf(NeonDbError);
+    expect(err.code).toBe("23505");
+    expect(err.constraint).toBe(`${table}_pkey`);
+    expect(err.table).toBe(table);
+    expect(err.detail).toMatch(/Key \(id\)=\(1\) already exists/);
+    expect(err.severity).toBe("ERROR");
+  });
+
+  it("a syntax error carries its position; a check violation its code", async () => {
+    const err = await sql.query("SELEC 1").catch((e) => e);
+    expect(err).toMatchObject({ code: "42601", position: "1" });
+    await expect(sql.query(`INSERT INTO ${table} (id, name, n) VALUES (40, 'neg', -1)`)).rejects.toMatchObject({ code: "23514" });
+  });
+
+  it("one statement per query, like Neon (extended protocol)", async () => {
+    await expect(sql.query("SELECT 1; SELECT 2")).rejects.toMatchObject({ code: "42601" });
+  });
+
+  it("wire format: fields, rows as text, command, rowCount, rowAsArray", async () => {
+    const res = await fetch(srv.endpoint, {
+      method: "POST",
+      headers: { "Neon-Connection-String": clientUrl, "Neon-Array-Mode": "true", "Neon-Raw-Text-Output": "true" },
+      body: JSON.stringify({ query: "SELECT $1::int AS a, NULL::text AS b, true AS c", params: ["7"] }),
+    });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toMatchObject({ command: "SELECT", rowCount: 1, rowAsArray: true, rows: [["7", null, "t"]] });
+    expect(Object.keys(body.fields[0]).sort()).toEqual(["columnID", "dataTypeID", "dataTypeModifier", "dataTypeSize", "format", "name", "tableID"]);
+    const objects = await fetch(srv.endpoint, { method: "POST", body: JSON.stringify({ query: "SELECT 1 AS one" }) });
+    expect((await objects.json()).rows).toEqual([{ one: "1" }]);
+    const bad = await fetch(srv.endpoint, { method: "POST", body: "not json" });
+    expect(bad.status).toBe(400);
+    const iso = await fetch(srv.endpoint, {
+      method: "POST",
+      headers: { "Neon-Batch-Isolation-Level": "Chaos" },
+      body: JSON.stringify({ queries: [{ query: "SELECT 1", params: [] }] }),
+    });
+    expect(iso.status).toBe(400);
+  });
+
+  it("GET /health", async () => {
+    const res = await fetch(`${srv.url}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, database: "reachable" });
+  });
+
+  it.skipIf(embedded)("WebSocket proxy: Pool queries and transactions, end() does not hang", async () => {
+    const saved = { ...neonConfig } as Record<string, unknown>;
+    neonConfig.webSocketConstructor = ws;
+    neonConfig.wsProxy = (host, port) => srv.wsProxy(host, port);
+    neonConfig.useSecureWebSocket = false;
+    neonConfig.pipelineConnect = false;
+    neonConfig.forceDisablePgSSL = true;
+    const pool = new Pool({ connectionString: databaseUrl });
+    pool.on("error", () => {});
+    try {
+      const client = await pool.connect();
+      await client.query("BEGIN");
+      await client.query(`INSERT INTO ${table} (id, name) VALUES (50, 'ws')`);
+      await client.query("ROLLBACK");
+      client.release();
+      const { rows } = await pool.query(`SELECT count(*)::int AS c FROM ${table} WHERE id = 50`);
+      expect(rows).toEqual([{ c: 0 }]);
+    } finally {
+      const t = Date.now();
+      await pool.end();
+      expect(Date.now() - t).toBeLessThan(2000);
+      Object.assign(neonConfig, { webSocketConstructor: saved.webSocketConstructor, wsProxy: saved.wsProxy });
+    }
+  });
+});
