@@ -1,0 +1,55 @@
+/**
+ * SafeAscent risk-score engine: the public surface. Pure functions, no I/O, no module state.
+ *
+ *   const corpus = buildCorpus(accidents);            // once per data version
+ *   const bytes = serializeCorpus(corpus);            // optional cache; deserializeCorpus(bytes)
+ *   const result = scoreRouteDay(corpus, { route, targetDate, forecast, weatherStats }, { debug });
+ */
+export type {
+  AccidentInput,
+  AccidentRouteType,
+  AccidentWeatherRow,
+  CanonicalRouteType,
+  ColorCode,
+  EmptyMetadata,
+  ExtremeFactor,
+  ExtremeFactorDetail,
+  ExtremeWeather,
+  ForecastDay,
+  RiskDebug,
+  RiskResult,
+  RouteInput,
+  ScoreMetadata,
+  ScoreOptions,
+  ScoreRequest,
+  ScoredAccidentDebug,
+  StatPair,
+  TopContributingAccident,
+  WeatherFactorScores,
+  WeatherPatternDebug,
+  WeatherStats,
+} from "./types";
+export { buildCorpus, serializeCorpus, deserializeCorpus, corpusByteSize, type PreparedCorpus } from "./corpus";
+export {
+  scoreRouteDay,
+  scoreRouteDays,
+  prepareRoute,
+  scorePreparedRouteDay,
+  type DayRequest,
+  type RouteContext,
+} from "./score";
+export { scoreGoldenInput, GoldenInputSchema, GoldenCaseSchema, formatIssuePath, type GoldenInput } from "./golden";
+export { colorCode, batchColorCode } from "./output";
+export { canonicalRouteType, batchRouteType, inferAccidentType, isCanonicalRouteType } from "./route-type";
+export { parseGrade, gradeWeight } from "./factors/grade";
+export { haversineKm, spatialWeight } from "./factors/spatial";
+export { temporalWeight } from "./factors/temporal";
+export { elevationWeight } from "./factors/elevation";
+export { routeTypeWeight } from "./factors/route-type-weight";
+export { severityWeight } from "./factors/severity";
+export { combineWeather, riskFromTotal } from "./combination";
+export { weightedCorrelation, windowWeights, weatherBaseSimilarity } from "./weather-similarity";
+export { buildForecastPattern, buildAccidentPattern, freezeThawCount, type WeatherPattern } from "./weather-pattern";
+export { analyseExtremeWeather } from "./extreme-weather";
+export { pyRound } from "./numeric";
+export { CANONICAL_ROUTE_TYPES } from "./constants";

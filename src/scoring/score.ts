@@ -1,0 +1,380 @@
+/**
+ * Scoring one route on one or more days (spec 5, 7–10) against a prepared corpus.
+ *
+ * Work is split by what it depends on:
+ * - corpus (once): see `corpus.ts`;
+ * - route (`prepareRoute`, once per route): canonical type and its constants, the pre-filter
+ *   (d ≤ 50 km or Ty ≥ 0.85), and for the kept accidents d, S, E, Ty and G;
+ * - route-day (`scorePreparedRouteDay`): current pattern, X, the window moments, then one pass over
+ *   the kept accidents computing Tm, W, F and the influence into a typed array, with a bounded
+ *   insertion list for the top 50. No per-accident allocation unless `debug` is set.
+ *
+ * Choices where the spec leaves room (documented here and in the report):
+ * - Top list order: influence descending, ties in input order (stable). Zero-influence accidents
+ *   fill the end of the list in input order.
+ * - A forecast with zero rows, or with a null value in any row, counts as missing (no current pattern).
+ * - Accidents lacking coordinates or a valid date are dropped before the "no accidents at all"
+ *   test of 10.3 (an empty corpus → that message).
+ * - The final total is numpy's pairwise sum over the kept accidents in input order; all other sums
+ *   are CPython ≥ 3.12 `sum()` (Neumaier).
+ * - An invalid `targetDate` throws a RangeError.
+ */
+import {
+  ELEVATION_DECAY_M,
+  MAX_SEARCH_RADIUS_KM,
+  MIN_WEATHER_DAYS,
+  PREFILTER_RADIUS_KM,
+  PREFILTER_TYPE_THRESHOLD,
+  RISK_NORMALIZATION_FACTOR,
+  ROUTE_TYPE_MATRIX,
+  SPATIAL_BANDWIDTH_KM,
+  TEMPORAL_LAMBDA_PER_DAY,
+  TOP_LIST_LENGTH,
+  TYPE_COUNT,
+  TYPE_NAMES,
+  EARTH_RADIUS_KM,
+  typeIndex as typeIndexOf,
+} from "./constants";
+import type { PreparedCorpus } from "./corpus";
+import { isoDateFromDayNumber, parseIsoDate, seasonOfMonth } from "./dates";
+import { elevationWeight } from "./factors/elevation";
+import { gradeWeight, parseGrade } from "./factors/grade";
+import { haversineKmRad, spatialWeight, toRadians } from "./factors/spatial";
+import { temporalWeight } from "./factors/temporal";
+import { analyseExtremeWeather } from "./extreme-weather";
+import { numpySum } from "./numeric";
+import { colorCode, noAccidentsResult, noCompatibleAccidentsResult, topListEntry } from "./output";
+import { canonicalRouteType } from "./route-type";
+import { buildForecastPattern } from "./weather-pattern";
+import { factorScoresObject, packedBaseSimilarity, prepareCurrentWeather, type CurrentWeatherContext } from "./weather-similarity";
+import { combineWeather, riskFromTotal } from "./combination";
+import type {
+  AccidentRouteType,
+  CanonicalRouteType,
+  ForecastDay,
+  RiskResult,
+  RouteInput,
+  ScoredAccidentDebug,
+  ScoreOptions,
+  ScoreRequest,
+  TopContributingAccident,
+  WeatherStats,
+} from "./types";
+
+/** Route-dependent, date-independent work for one route (reusable across its days). */
+export interface RouteContext {
+  readonly canonicalType: CanonicalRouteType;
+  readonly typeIndex: number;
+  readonly bandwidthKm: number;
+  readonly lambdaPerDay: number;
+  readonly elevationDecayM: number;
+  readonly searchRadiusKm: number;
+  readonly routeElevationM: number | null;
+  readonly routeGradeDifficulty: number | null;
+  /** Corpus indices of the accidents kept by the pre-filter, in input order. */
+  readonly kept: Int32Array;
+  /** Per kept accident (same order as `kept`). */
+  readonly distanceKm: Float64Array;
+  readonly spatial: Float64Array;
+  readonly elevation: Float64Array;
+  readonly routeTypeWeight: Float64Array;
+  readonly gradeWeight: Float64Array;
+}
+
+/** Metadata radius: min(caller's value, 300), else min(4·h, 300). */
+function searchRadius(bandwidthKm: number, requested: number | null | undefined): number {
+  const r = typeof requested === "number" && Number.isFinite(requested) ? requested : 4 * bandwidthKm;
+  return Math.min(r, MAX_SEARCH_RADIUS_KM);
+}
+
+/**
+ * Route-level preparation: canonical type (spec 4.1), its h, λ, c, the pre-filter (spec 5: keep if
+ * d ≤ 50 km or Ty ≥ 0.85) and the route-only factors S, E, Ty, G of the kept accidents.
+ */
+export function prepareRoute(corpus: PreparedCorpus, route: RouteInput, searchRadiusKm?: number | null): RouteContext {
+  if (typeof route.latitude !== "number" || typeof route.longitude !== "number") {
+    throw new TypeError("route latitude and longitude must be numbers");
+  }
+  const canonicalType = canonicalRouteType(route.route_type);
+  const t = typeIndexOf(canonicalType);
+  const bandwidthKm = SPATIAL_BANDWIDTH_KM[t]!;
+  const elevationDecayM = ELEVATION_DECAY_M[t]!;
+  const routeElevationM = typeof route.elevation_m === "number" && Number.isFinite(route.elevation_m) ? route.elevation_m : null;
+  const routeGradeDifficulty = parseGrade(route.grade);
+  const latR = toRadians(route.latitude);
+  const lonR = toRadians(route.longitude);
+  const cosR = Math.cos(latR);
+  const n = corpus.count;
+  const { latRad, lonRad, cosLat, typeIndex, elevationM, gradeDifficulty } = corpus;
+  const row = t * TYPE_COUNT;
+  // d ≥ R·|Δφ| for every pair, so accidents further than this in latitude alone cannot be within
+  // 50 km; the small margin keeps the exact haversine test authoritative near the boundary.
+  const latReject = (PREFILTER_RADIUS_KM + 1e-6) / EARTH_RADIUS_KM;
+  const keptTmp = new Int32Array(n);
+  const distTmp = new Float64Array(n);
+  let nk = 0;
+  for (let i = 0; i < n; i++) {
+    const ty = ROUTE_TYPE_MATRIX[row + typeIndex[i]!]!;
+    const typeOk = ty >= PREFILTER_TYPE_THRESHOLD;
+    if (!typeOk && Math.abs(latRad[i]! - latR) > latReject) continue;
+    const d = haversineKmRad(latR, lonR, cosR, latRad[i]!, lonRad[i]!, cosLat[i]!);
+    if (typeOk || d <= PREFILTER_RADIUS_KM) {
+      keptTmp[nk] = i;
+      distTmp[nk] = d;
+      nk++;
+    }
+  }
+  const kept = keptTmp.slice(0, nk);
+  const distanceKm = distTmp.slice(0, nk);
+  const spatial = new Float64Array(nk);
+  const elevation = new Float64Array(nk);
+  const routeTypeWeight = new Float64Array(nk);
+  const gradeW = new Float64Array(nk);
+  for (let j = 0; j < nk; j++) {
+    const i = kept[j]!;
+    spatial[j] = spatialWeight(distanceKm[j]!, bandwidthKm);
+    const ae = elevationM[i]!;
+    elevation[j] = elevationWeight(routeElevationM, Number.isNaN(ae) ? null : ae, elevationDecayM);
+    routeTypeWeight[j] = ROUTE_TYPE_MATRIX[row + typeIndex[i]!]!;
+    const ag = gradeDifficulty[i]!;
+    gradeW[j] = gradeWeight(routeGradeDifficulty, Number.isNaN(ag) ? null : ag);
+  }
+  return {
+    canonicalType,
+    typeIndex: t,
+    bandwidthKm,
+    lambdaPerDay: TEMPORAL_LAMBDA_PER_DAY[t]!,
+    elevationDecayM,
+    searchRadiusKm: searchRadius(bandwidthKm, searchRadiusKm),
+    routeElevationM,
+    routeGradeDifficulty,
+    kept,
+    distanceKm,
+    spatial,
+    elevation,
+    routeTypeWeight,
+    gradeWeight: gradeW,
+  };
+}
+
+/** How W is obtained for every accident of a route-day. */
+const WeatherMode = {
+  /** No current pattern (forecast missing): W = 0.5 for all. */
+  NoForecast: 0,
+  /** Current pattern with < 5 days: W = 0 for all. */
+  Unusable: 1,
+  /** W from the similarity (0.5 for accidents without a pattern). */
+  Normal: 2,
+} as const;
+type WeatherMode = (typeof WeatherMode)[keyof typeof WeatherMode];
+
+interface DayContext {
+  readonly mode: WeatherMode;
+  readonly current: CurrentWeatherContext | null;
+  readonly applyX: boolean;
+  readonly multiplier: number;
+  readonly targetDay: number;
+  readonly targetSeason: number;
+}
+
+/** W of kept accident j (same arithmetic in the hot loop, the top list and debug). */
+function weatherOf(corpus: PreparedCorpus, day: DayContext, i: number, scoresOut: Float64Array | null): { w: number; b: number } {
+  if (day.mode === WeatherMode.NoForecast) return { w: 0.5, b: NaN };
+  if (day.mode === WeatherMode.Unusable) return { w: 0.0, b: 0.0 };
+  const nAcc = corpus.weatherDays[i]!;
+  if (nAcc === 0) return { w: 0.5, b: NaN };
+  const b = packedBaseSimilarity(day.current!, nAcc, corpus.freezeThaw[i]!, corpus.weatherSeries, corpus.seriesMean, corpus.seriesStd, i, scoresOut);
+  return { w: day.applyX ? b * day.multiplier : b, b };
+}
+
+/**
+ * Scores one route-day with a prepared route. See the module comment for the order of work and
+ * the documented choices.
+ */
+export function scorePreparedRouteDay(
+  corpus: PreparedCorpus,
+  route: RouteContext,
+  targetDate: string,
+  forecast: readonly ForecastDay[] | null,
+  weatherStats: WeatherStats | null,
+  options: ScoreOptions = {},
+): RiskResult {
+  const debug = options.debug === true;
+  const target = parseIsoDate(targetDate);
+  if (!target) throw new RangeError(`targetDate must be a calendar date "YYYY-MM-DD", got ${JSON.stringify(targetDate)}`);
+  const searchDate = isoDateFromDayNumber(target.dayNumber);
+  const type = route.canonicalType;
+  if (corpus.count === 0) return noAccidentsResult(type, searchDate, route.searchRadiusKm, debug);
+  const nk = route.kept.length;
+  if (nk === 0) return noCompatibleAccidentsResult(type, searchDate, debug);
+
+  // ---- route-day preparation ----
+  const pattern = buildForecastPattern(forecast);
+  const extreme = analyseExtremeWeather(pattern, weatherStats ?? null);
+  const current = pattern && pattern.num_days >= MIN_WEATHER_DAYS ? prepareCurrentWeather(pattern) : null;
+  const day: DayContext = {
+    mode: pattern === null ? WeatherMode.NoForecast : current === null ? WeatherMode.Unusable : WeatherMode.Normal,
+    current,
+    applyX: extreme.applies,
+    multiplier: extreme.multiplier,
+    targetDay: target.dayNumber,
+    targetSeason: seasonOfMonth(target.month),
+  };
+
+  // ---- hot loop ----
+  const { kept, spatial, elevation, routeTypeWeight, gradeWeight: gradeW } = route;
+  const { dayNumber, season, severityWeight, weatherDays, freezeThaw, weatherSeries, seriesMean, seriesStd } = corpus;
+  const lambda = route.lambdaPerDay;
+  const influence = new Float64Array(nk);
+  const topJ = new Int32Array(TOP_LIST_LENGTH);
+  const topInf = new Float64Array(TOP_LIST_LENGTH);
+  let topCount = 0;
+  const fixedW = day.mode === WeatherMode.NoForecast ? 0.5 : 0.0;
+  const normal = day.mode === WeatherMode.Normal;
+  for (let j = 0; j < nk; j++) {
+    const i = kept[j]!;
+    const tm = temporalWeight(day.targetDay - dayNumber[i]!, lambda, season[i] === day.targetSeason);
+    const base = spatial[j]! * tm * elevation[j]! * routeTypeWeight[j]! * severityWeight[i]! * gradeW[j]!;
+    let w: number;
+    if (!normal) w = fixedW;
+    else if (weatherDays[i] === 0) w = 0.5;
+    else if (base === 0) w = 0; // influence is 0 whatever W is; W is recomputed when reported
+    else {
+      const b = packedBaseSimilarity(current!, weatherDays[i]!, freezeThaw[i]!, weatherSeries, seriesMean, seriesStd, i, null);
+      w = day.applyX ? b * day.multiplier : b;
+    }
+    const inf = base * combineWeather(w);
+    influence[j] = inf;
+    // Bounded insertion: descending influence, ties keep input order.
+    if (topCount < TOP_LIST_LENGTH || inf > topInf[topCount - 1]!) {
+      let p = topCount < TOP_LIST_LENGTH ? topCount++ : TOP_LIST_LENGTH - 1;
+      while (p > 0 && topInf[p - 1]! < inf) {
+        topInf[p] = topInf[p - 1]!;
+        topJ[p] = topJ[p - 1]!;
+        p--;
+      }
+      topInf[p] = inf;
+      topJ[p] = j;
+    }
+  }
+  const total = numpySum(influence, nk);
+  const riskScore = riskFromTotal(total);
+
+  // ---- output ----
+  const details = (j: number, scoresOut: Float64Array | null) => {
+    const i = kept[j]!;
+    const daysAgo = day.targetDay - dayNumber[i]!;
+    const tm = temporalWeight(daysAgo, lambda, season[i] === day.targetSeason);
+    const { w, b } = weatherOf(corpus, day, i, scoresOut);
+    return { i, daysAgo, tm, w, b };
+  };
+  const top: TopContributingAccident[] = new Array(topCount);
+  for (let r = 0; r < topCount; r++) {
+    const j = topJ[r]!;
+    const { i, daysAgo, tm, w } = details(j, null);
+    top[r] = topListEntry({
+      accidentId: corpus.accidentId[i]!,
+      totalInfluence: influence[j]!,
+      distanceKm: route.distanceKm[j]!,
+      daysAgo,
+      spatial: spatial[j]!,
+      temporal: tm,
+      elevation: elevation[j]!,
+      weather: w,
+      routeType: routeTypeWeight[j]!,
+      severity: severityWeight[i]!,
+      grade: gradeW[j]!,
+    });
+  }
+  const result: RiskResult = {
+    risk_score: riskScore,
+    num_contributing_accidents: nk,
+    top_contributing_accidents: top,
+    metadata: {
+      route_type: type,
+      search_date: searchDate,
+      total_influence_sum: total,
+      normalization_factor: RISK_NORMALIZATION_FACTOR,
+      vectorized: true,
+      search_radius_km: route.searchRadiusKm,
+      extreme_weather: extreme.block,
+    },
+    color_code: colorCode(riskScore),
+    canonical_route_type: type,
+  };
+  if (debug) {
+    const scored: ScoredAccidentDebug[] = new Array(nk);
+    const scores = new Float64Array(6);
+    for (let j = 0; j < nk; j++) {
+      const { i, daysAgo, tm, w, b } = details(j, scores);
+      const nAcc = weatherDays[i]!;
+      const hasSimilarity = day.mode === WeatherMode.Normal && nAcc > 0;
+      scored[j] = {
+        accident_id: corpus.accidentId[i]!,
+        route_type: TYPE_NAMES[corpus.typeIndex[i]!] as AccidentRouteType,
+        severity: corpus.severityLabels[corpus.severityCode[i]!]!,
+        distance_km: route.distanceKm[j]!,
+        days_ago: daysAgo,
+        spatial_weight: spatial[j]!,
+        temporal_weight: tm,
+        elevation_weight: elevation[j]!,
+        route_type_weight: routeTypeWeight[j]!,
+        severity_weight: severityWeight[i]!,
+        grade_weight: gradeW[j]!,
+        has_weather_pattern: nAcc > 0,
+        weather_days: nAcc,
+        weather_similarity: w,
+        weather_base_similarity: hasSimilarity ? b : day.mode === WeatherMode.Unusable ? 0.0 : null,
+        weather_factor_scores: hasSimilarity ? factorScoresObject(scores) : day.mode === WeatherMode.Unusable ? {} : null,
+        freeze_thaw_current: hasSimilarity ? current!.freezeThaw : day.mode === WeatherMode.Unusable ? 0 : null,
+        freeze_thaw_accident: hasSimilarity ? freezeThaw[i]! : day.mode === WeatherMode.Unusable ? 0 : null,
+        weather_factor: combineWeather(w),
+        total_influence: influence[j]!,
+      };
+    }
+    result.debug = {
+      current_weather_pattern: pattern
+        ? {
+            temperature: pattern.temperature,
+            precipitation: pattern.precipitation,
+            wind_speed: pattern.wind_speed,
+            visibility: pattern.visibility,
+            cloud_cover: pattern.cloud_cover,
+            daily_temps: pattern.daily_temps,
+            num_days: pattern.num_days,
+            freeze_thaw_days: pattern.freeze_thaw_days,
+          }
+        : null,
+      scored_accidents: scored,
+      total_influence_sum_check: total,
+      route_grade_difficulty: route.routeGradeDifficulty,
+    };
+  }
+  return result;
+}
+
+/** Scores one route on one day (spec sections 5–10). */
+export function scoreRouteDay(corpus: PreparedCorpus, request: ScoreRequest, options: ScoreOptions = {}): RiskResult {
+  const route = prepareRoute(corpus, request.route, request.searchRadiusKm);
+  return scorePreparedRouteDay(corpus, route, request.targetDate, request.forecast, request.weatherStats, options);
+}
+
+/** One day of a multi-day request. */
+export interface DayRequest {
+  targetDate: string;
+  forecast: readonly ForecastDay[] | null;
+  weatherStats: WeatherStats | null;
+}
+
+/**
+ * Scores one route on several days, doing the route-level work (pre-filter, S, E, Ty, G) once.
+ * Each result equals `scoreRouteDay` for that day.
+ */
+export function scoreRouteDays(
+  corpus: PreparedCorpus,
+  request: { route: RouteInput; days: readonly DayRequest[]; searchRadiusKm?: number | null },
+  options: ScoreOptions = {},
+): RiskResult[] {
+  const route = prepareRoute(corpus, request.route, request.searchRadiusKm);
+  return request.days.map((d) => scorePreparedRouteDay(corpus, route, d.targetDate, d.forecast, d.weatherStats, options));
+}
