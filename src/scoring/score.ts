@@ -16,7 +16,9 @@
  * - Accidents lacking coordinates or a valid date are dropped before the "no accidents at all"
  *   test of 10.3 (an empty corpus → that message).
  * - The final total is numpy's pairwise sum over the kept accidents in input order; all other sums
- *   are CPython ≥ 3.12 `sum()` (Neumaier).
+ *   are plain left-to-right sums, which is what the golden cases were generated with (CPython
+ *   ≤ 3.11 `sum()`; spec 11 says production's 3.12 used Neumaier — both agree to ~1e-15, but the
+ *   goldens' bits, e.g. case 04's mean wind, are the sequential ones).
  * - An invalid `targetDate` throws a RangeError.
  */
 import {
