@@ -36,6 +36,8 @@ export interface ResolvePostgresOptions {
   database?: string;
   /** PGlite data directory (default: in memory). */
   dataDir?: string;
+  /** Probe 127.0.0.1:5432 (default true). */
+  local?: boolean;
   /** Allow the embedded fallback (default true). */
   embedded?: boolean;
   probeTimeoutMs?: number;
@@ -175,7 +177,7 @@ export async function resolvePostgres(opts: ResolvePostgresOptions = {}): Promis
   const given = opts.databaseUrl ?? (opts.useEnv === false ? undefined : process.env.DATABASE_URL);
   if (given) return { databaseUrl: given, kind: "env", close: noop };
   const local = `postgresql://postgres@127.0.0.1:5432/${opts.database ?? "test"}`;
-  if ((await portOpen("127.0.0.1", 5432, opts.probeTimeoutMs ?? 500)) && (await canQuery(withDatabase(local, "postgres")))) {
+  if (opts.local !== false && (await portOpen("127.0.0.1", 5432, opts.probeTimeoutMs ?? 500)) && (await canQuery(withDatabase(local, "postgres")))) {
     return { databaseUrl: local, kind: "local-server", close: noop };
   }
   if (opts.embedded === false) throw new Error("no Postgres: DATABASE_URL unset and nothing usable on 127.0.0.1:5432");

@@ -27,6 +27,8 @@ export interface ResolveRedisOptions {
   redisUrl?: string;
   /** Read REDIS_URL when no redisUrl is given (default true). */
   useEnv?: boolean;
+  /** Probe 127.0.0.1:6379 (default true). */
+  local?: boolean;
   /** Allow starting a redis-server binary (default true). */
   spawn?: boolean;
   probeTimeoutMs?: number;
@@ -110,7 +112,7 @@ export async function spawnRedisServer(binary = which("redis-server")): Promise<
 export async function resolveRedis(opts: ResolveRedisOptions = {}): Promise<ResolvedRedis> {
   const given = opts.redisUrl ?? (opts.useEnv === false ? undefined : process.env.REDIS_URL);
   if (given) return { redisUrl: given, kind: "env", close: noop };
-  if (await pingRedis("127.0.0.1", 6379, opts.probeTimeoutMs ?? 500)) {
+  if (opts.local !== false && (await pingRedis("127.0.0.1", 6379, opts.probeTimeoutMs ?? 500))) {
     return { redisUrl: "redis://127.0.0.1:6379", kind: "local-server", close: noop };
   }
   if (opts.spawn !== false && which("redis-server")) {

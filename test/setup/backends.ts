@@ -10,6 +10,9 @@
  * 4. Stand-ins on ephemeral ports: Upstash REST, Neon HTTP, Open-Meteo.
  * 5. One line: `backends: redis=... , postgres=... via neon-http, open-meteo=stand-in`.
  *
+ * TEST_BACKENDS=embedded ignores REDIS_URL/DATABASE_URL and local servers and uses the fallbacks
+ * (in-memory Redis, embedded PGlite), to check that path.
+ *
  * Tests read the results with `inject("<key>")` (typed below). Redis is NOT flushed: tests must use
  * their own key prefixes.
  */
@@ -55,7 +58,11 @@ export default async function setup(project: TestProject) {
     for (const close of closers.reverse()) await close().catch((e) => console.error(`backends teardown: ${e}`));
   };
   try {
-    const [redis, pgSrv] = await Promise.all([resolveRedis(), resolvePostgres({ database: "postgres" })]);
+    const embedded = process.env.TEST_BACKENDS === "embedded";
+    const [redis, pgSrv] = await Promise.all([
+      embedded ? resolveRedis({ useEnv: false, local: false, spawn: false }) : resolveRedis(),
+      embedded ? resolvePostgres({ useEnv: false, local: false }) : resolvePostgres({ database: "postgres" }),
+    ]);
     closers.push(redis.close, pgSrv.close);
 
     // Choose the database, start the Neon stand-in on it and migrate through it.
