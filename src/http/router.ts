@@ -21,7 +21,7 @@ const withAdmin = async (request: IRequest) => {
   await requireAdmin(request, (request as AppRequest).app.config.adminToken);
 };
 
-function onError(err: unknown, request: IRequest): Response {
+export function onError(err: unknown, request: IRequest): Response {
   if (err instanceof HttpError) return errorResponse(err.status, err.code, err.message, err.field, err.headers);
   if (err instanceof ConfigError) {
     console.error(JSON.stringify({ event: "config_invalid", issues: err.issues }));
