@@ -40,7 +40,7 @@ export interface NeonHttpOptions {
   host?: string;
   /** The Postgres every request runs on. */
   databaseUrl: string;
-  /** pg pool size (default 10; use 1 for PGlite). */
+  /** pg pool size (default 10). */
   poolSize?: number;
   /** Serve the WebSocket proxy on /v1 (default true). */
   webSocket?: boolean;
@@ -290,15 +290,13 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const j = process.argv.indexOf("--database-url");
   let databaseUrl = j >= 0 ? process.argv[j + 1] : undefined;
   let closePg = async () => {};
-  let poolSize: number | undefined;
   if (!databaseUrl) {
     const { resolvePostgres } = await import("./postgres.ts");
     const r = await resolvePostgres();
     databaseUrl = r.databaseUrl;
-    poolSize = r.maxConnections;
     closePg = r.close;
   }
-  const srv = await startNeonHttp({ port: i >= 0 ? Number(process.argv[i + 1]) : 4444, databaseUrl, poolSize });
+  const srv = await startNeonHttp({ port: i >= 0 ? Number(process.argv[i + 1]) : 4444, databaseUrl });
   console.log(`neon-http: ${srv.endpoint} -> ${databaseUrl} (NEON_HTTP_ENDPOINT=${srv.endpoint})`);
   const stop = async () => {
     await srv.close();

@@ -7,9 +7,9 @@
  *     (in-process, ~5 s to start, optional persistent `dataDir` such as `.dev-data/pglite`)
  *                                                              kind "embedded-pglite"
  *
- * PGlite is ONE single-user session behind the socket: several connections share it, so concurrent
- * transactions from different connections interleave. Give it one connection at a time
- * (`maxConnections: 1` in the result; dev/neon-http.ts takes that as its pool size). It has a single
+ * PGlite is ONE single-user session behind the socket. pglite-socket queues the connections' queries
+ * and, while a transaction is open, runs only that connection's, so transactions stay whole; but
+ * session state (SET, temp tables, advisory locks) is shared by all connections. It has a single
  * database, so `createDatabase` is for real servers only.
  *
  * Standalone: `npx tsx dev/postgres.ts [--data-dir .dev-data/pglite]` prints the URL it found/started.
@@ -23,8 +23,6 @@ export type PostgresKind = "env" | "local-server" | "embedded-pglite";
 export interface ResolvedPostgres {
   databaseUrl: string;
   kind: PostgresKind;
-  /** Connections the server handles correctly at once (1 for PGlite), undefined = no limit. */
-  maxConnections?: number;
   close(): Promise<void>;
 }
 
@@ -155,7 +153,7 @@ export async function startEmbeddedPglite(opts: { port?: number; dataDir?: strin
       s.close(() => resolve(p));
     });
   });
-  const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 16 });
+  const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 64 });
   await server.start();
   const deadline = Date.now() + 15_000;
   while (!(await portOpen("127.0.0.1", port, 300))) {
@@ -165,7 +163,6 @@ export async function startEmbeddedPglite(opts: { port?: number; dataDir?: strin
   return {
     databaseUrl: `postgresql://postgres@127.0.0.1:${port}/postgres`,
     kind: "embedded-pglite",
-    maxConnections: 1,
     async close() {
       await server.stop().catch(() => {});
       await db.close().catch(() => {});

@@ -9,7 +9,7 @@
  * NEON_HTTP_ENDPOINT, the dev/neon-http.ts stand-in is started in-process in front of DATABASE_URL,
  * so the same driver and code path as production are used. A Neon host goes straight to Neon.
  */
-import { readdir, readFile } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { neon, neonConfig } from "@neondatabase/serverless";
@@ -17,10 +17,10 @@ import { migrate, type Migration, type MigrateResult } from "../src/data/migrate
 
 export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test";
 
-/** Reads `NNNN_*.sql` files of a directory, in name order. */
-export async function loadMigrations(dir = "migrations"): Promise<Migration[]> {
-  const files = (await readdir(dir)).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort();
-  return Promise.all(files.map(async (name) => ({ name, sql: await readFile(path.join(dir, name), "utf8") })));
+/** Reads `NNNN_*.sql` files of a directory, in name order (synchronous). */
+export function loadMigrations(dir = "migrations"): Migration[] {
+  const files = readdirSync(dir).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort();
+  return files.map((name) => ({ name, sql: readFileSync(path.join(dir, name), "utf8") }));
 }
 
 /** Neon's own hosts (`*.neon.tech`); anything else (127.0.0.1, localhost, a CI service) is a plain Postgres. */
@@ -34,14 +34,13 @@ export async function runMigrations(opts: {
   databaseUrl: string;
   neonHttpEndpoint?: string;
   dir?: string;
-  poolSize?: number;
 }): Promise<MigrateResult & { via: string }> {
-  const migrations = await loadMigrations(opts.dir);
+  const migrations = loadMigrations(opts.dir);
   let endpoint = opts.neonHttpEndpoint;
   let stop = async () => {};
   if (!endpoint && !isNeonHost(opts.databaseUrl)) {
     const { startNeonHttp } = await import("../dev/neon-http.ts");
-    const srv = await startNeonHttp({ databaseUrl: opts.databaseUrl, poolSize: opts.poolSize, webSocket: false });
+    const srv = await startNeonHttp({ databaseUrl: opts.databaseUrl, webSocket: false });
     endpoint = srv.endpoint;
     stop = srv.close;
   }

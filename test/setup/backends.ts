@@ -6,7 +6,10 @@
  *    server a fresh database `safeascent_test` is created (drop + create; TEST_DATABASE_NAME overrides).
  *    If another run is using it right now, this run takes `safeascent_test_<pid>` instead (dropped on
  *    teardown) rather than killing the other run's sessions.
- * 3. Migrations (migrations/*.sql) through src/data/migrate.ts -> neon() -> the Neon HTTP stand-in.
+ * 3. Migrations (migrations/*.sql) through src/data/migrate.ts -> neon() -> the Neon HTTP stand-in,
+ *    then the shared reference dataset (../shared/data/safeascent, TEST_DATA_DIR overrides, "none"
+ *    skips) is imported with src/data/importer.ts when the database has no routes yet. A failing
+ *    import is reported on the backends line and does not stop the run (tests needing data will fail).
  * 4. Stand-ins on ephemeral ports: Upstash REST, Neon HTTP, Open-Meteo.
  * 5. One line: `backends: redis=... , postgres=... via neon-http, open-meteo=stand-in`.
  *
@@ -17,6 +20,9 @@
  * their own key prefixes.
  */
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { neon, neonConfig } from "@neondatabase/serverless";
 import type { TestProject } from "vitest/node";
 import { startNeonHttp } from "../../dev/neon-http.ts";
 import { startOpenMeteo } from "../../dev/open-meteo.ts";
@@ -44,12 +50,15 @@ declare module "vitest" {
     /** Real Redis URL, or "" when the Upstash stand-in runs on its in-memory backend. */
     redisUrl: string;
     redisKind: "env" | "local-server" | "spawned" | "memory";
+    /** What the test database holds: "shared dataset (N routes)", "none", or an import error. */
+    dataset: string;
     /** Human summary of the backends, as printed. */
     backends: string;
   }
 }
 
 const TEST_DB = process.env.TEST_DATABASE_NAME || "safeascent_test";
+const DATA_DIR = process.env.TEST_DATA_DIR || resolve(import.meta.dirname, "../../../shared/data/safeascent");
 const LOCK_KEY = 7_203_242; // pg_advisory_lock while choosing/creating/migrating the test database
 
 export default async function setup(project: TestProject) {
@@ -67,12 +76,12 @@ export default async function setup(project: TestProject) {
 
     // Choose the database, start the Neon stand-in on it and migrate through it.
     const prepare = async (databaseUrl: string) => {
-      const neonHttp = await startNeonHttp({ databaseUrl, poolSize: pgSrv.maxConnections });
+      const neonHttp = await startNeonHttp({ databaseUrl });
       closers.push(neonHttp.close);
       const migrated = await runMigrations({ databaseUrl, neonHttpEndpoint: neonHttp.endpoint });
-      return { databaseUrl, neonHttp, migrated };
+      return { databaseUrl, neonHttp, migrated, dataset: await seed(databaseUrl, neonHttp.endpoint) };
     };
-    const { databaseUrl, neonHttp, migrated } =
+    const { databaseUrl, neonHttp, migrated, dataset } =
       pgSrv.kind === "embedded-pglite"
         ? await prepare(pgSrv.databaseUrl)
         : // Serialise concurrent test runs on this server while the database is chosen and migrated.
@@ -100,7 +109,7 @@ export default async function setup(project: TestProject) {
     const backends =
       `redis=${redis.redisUrl ?? "in-memory"} (${real(redis.kind)}) via upstash-rest, ` +
       `postgres=${db.hostname}:${db.port || 5432}${db.pathname} (${real(pgSrv.kind)}) via neon-http ` +
-      `[migrations: ${migrated.applied.length} applied, ${migrated.skipped.length} already], open-meteo=stand-in`;
+      `[migrations: ${migrated.applied.length} applied, ${migrated.skipped.length} already; data: ${dataset}], open-meteo=stand-in`;
 
     project.provide("upstashUrl", upstash.url);
     project.provide("upstashToken", token);
@@ -112,6 +121,7 @@ export default async function setup(project: TestProject) {
     project.provide("postgresKind", pgSrv.kind);
     project.provide("redisUrl", redis.redisUrl ?? "");
     project.provide("redisKind", redis.kind);
+    project.provide("dataset", dataset);
     project.provide("backends", backends);
     console.log(`backends: ${backends}`);
   } catch (e) {
@@ -119,4 +129,26 @@ export default async function setup(project: TestProject) {
     throw e;
   }
   return teardown;
+}
+
+/** Imports the reference dataset into an empty database; returns what the database holds. */
+async function seed(databaseUrl: string, endpoint: string): Promise<string> {
+  const previous = neonConfig.fetchEndpoint;
+  neonConfig.fetchEndpoint = () => endpoint;
+  try {
+    const sql = neon(databaseUrl);
+    const count = async () => ((await sql`SELECT count(*)::int AS n FROM routes`) as [{ n: number }])[0].n;
+    const before = await count();
+    if (before > 0) return `${before} routes already`;
+    if (DATA_DIR === "none" || !existsSync(DATA_DIR)) return "none";
+    try {
+      const { importDataset } = await import("../../src/data/importer.ts");
+      await importDataset(sql, DATA_DIR);
+      return `shared dataset (${await count()} routes)`;
+    } catch (e) {
+      return `IMPORT FAILED (${(e as Error).message.split("\n")[0]})`;
+    }
+  } finally {
+    neonConfig.fetchEndpoint = previous;
+  }
 }

@@ -28,7 +28,7 @@ describe("splitStatements", () => {
     expect(await checksum("a;\n")).not.toBe(await checksum("b;\n"));
   });
   it("the project's migrations split cleanly", async () => {
-    const migrations = await loadMigrations("migrations");
+    const migrations = loadMigrations("migrations");
     expect(migrations.map((m) => m.name)[0]).toBe("0001_schema.sql");
     for (const m of migrations) expect(splitStatements(m.sql).length).toBeGreaterThan(0);
   });
@@ -51,7 +51,7 @@ describe.skipIf(!realServer)("migrate on a fresh database", () => {
   });
 
   it("applies migrations/*.sql, then a second run applies nothing", async () => {
-    const migrations = await loadMigrations("migrations");
+    const migrations = loadMigrations("migrations");
     const first = await migrate(sql, migrations);
     expect(first.applied).toEqual(migrations.map((m) => m.name));
     expect(first.skipped).toEqual([]);
@@ -68,7 +68,7 @@ describe.skipIf(!realServer)("migrate on a fresh database", () => {
   });
 
   it("applies a new migration in name order; a failing one rolls back entirely", async () => {
-    const base = await loadMigrations("migrations");
+    const base = loadMigrations("migrations");
     const extra: Migration[] = [
       { name: "9001_extra.sql", sql: "CREATE TABLE extra_a (id int PRIMARY KEY);\nINSERT INTO extra_a VALUES (1);\n" },
       { name: "9000_first.sql", sql: "CREATE TABLE extra_first (id int);\n" },
@@ -84,7 +84,7 @@ describe.skipIf(!realServer)("migrate on a fresh database", () => {
   });
 
   it("refuses to run when an applied migration was edited", async () => {
-    const base = await loadMigrations("migrations");
+    const base = loadMigrations("migrations");
     const edited = base.map((m, i) => (i === 0 ? { ...m, sql: `${m.sql}\n-- edited\n` } : m));
     await expect(migrate(sql, [...edited, { name: "9999_never.sql", sql: "CREATE TABLE never_applied (id int);" }])).rejects.toThrow(
       /0001_schema\.sql was changed after it was applied/,

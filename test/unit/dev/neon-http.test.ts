@@ -18,7 +18,7 @@ let srv: NeonHttpServer;
 let sql: ReturnType<typeof neon>;
 
 beforeAll(async () => {
-  srv = await startNeonHttp({ databaseUrl, poolSize: embedded ? 1 : undefined });
+  srv = await startNeonHttp({ databaseUrl });
   neonConfig.fetchEndpoint = () => srv.endpoint;
   sql = neon(clientUrl);
   await sql.query(`CREATE TABLE ${table} (id integer PRIMARY KEY, name text NOT NULL, n integer CHECK (n >= 0))`);

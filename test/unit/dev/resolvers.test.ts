@@ -73,17 +73,26 @@ describe("resolvePostgres", () => {
     const pglite = await startEmbeddedPglite();
     try {
       expect(pglite.kind).toBe("embedded-pglite");
-      expect(pglite.maxConnections).toBe(1);
-      const srv = await startNeonHttp({ databaseUrl: pglite.databaseUrl, poolSize: pglite.maxConnections });
+      const srv = await startNeonHttp({ databaseUrl: pglite.databaseUrl });
       try {
         neonConfig.fetchEndpoint = () => srv.endpoint;
         const sql = neon(pglite.databaseUrl);
-        const r = await migrate(sql, await loadMigrations("migrations"));
+        const r = await migrate(sql, loadMigrations("migrations"));
         expect(r.applied).toEqual(["0001_schema.sql"]);
         expect(await sql`SELECT version FROM data_version`).toEqual([{ version: "0" }]);
         await expect(sql`INSERT INTO data_version (id, version) VALUES (1, 5)`).rejects.toMatchObject({ code: "23505" });
         const [ok] = await sql.transaction([sql`SELECT 1 AS one`, sql`SELECT 2 AS two`]);
         expect(ok).toEqual([{ one: 1 }]);
+        // Concurrent transactions over several pooled connections stay whole (pglite-socket queues them).
+        await sql`CREATE TABLE tx_probe (id int PRIMARY KEY)`;
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 8 }, (_, i) =>
+            sql.transaction([sql`INSERT INTO tx_probe VALUES (${i * 2})`, i % 2 ? sql`SELECT 1/0` : sql`INSERT INTO tx_probe VALUES (${i * 2 + 1})`]),
+          ),
+        );
+        expect(outcomes.map((o) => o.status)).toEqual(Array.from({ length: 8 }, (_, i) => (i % 2 ? "rejected" : "fulfilled")));
+        const ids = (await sql`SELECT id FROM tx_probe ORDER BY id`).map((r) => r.id);
+        expect(ids).toEqual([0, 1, 4, 5, 8, 9, 12, 13]);
       } finally {
         await srv.close();
       }
