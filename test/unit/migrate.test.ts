@@ -2,7 +2,7 @@
  * src/data/migrate.ts through neon() -> dev/neon-http.ts -> a fresh database on the real Postgres
  * (the embedded PGlite fallback has one database only: a fresh schema-less run is skipped there).
  */
-import { neon, neonConfig } from "@neondatabase/serverless";
+import { neon, neonConfig, type NeonQueryFunction } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startNeonHttp, type NeonHttpServer } from "../../dev/neon-http.ts";
 import { createDatabase, dropDatabase } from "../../dev/postgres.ts";
@@ -37,7 +37,7 @@ describe("splitStatements", () => {
 describe.skipIf(!realServer)("migrate on a fresh database", () => {
   let databaseUrl: string;
   let srv: NeonHttpServer;
-  let sql: ReturnType<typeof neon>;
+  let sql: NeonQueryFunction<false, false>;
 
   beforeAll(async () => {
     databaseUrl = await createDatabase(adminUrl, dbName, { recreate: true });

@@ -3,7 +3,7 @@
  * against the Postgres the global setup provides (a fresh `safeascent_test` on the real server).
  */
 import { randomUUID } from "node:crypto";
-import { neon, neonConfig, NeonDbError, Pool } from "@neondatabase/serverless";
+import { neon, neonConfig, NeonDbError, Pool, type NeonQueryFunction } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import ws from "ws";
 import { startNeonHttp, type NeonHttpServer } from "../../../dev/neon-http.ts";
@@ -15,7 +15,7 @@ const clientUrl = "postgresql://postgres:pw@ep-fake-123.us-east-2.aws.neon.tech/
 const table = `neon_http_test_${randomUUID().slice(0, 8)}`;
 
 let srv: NeonHttpServer;
-let sql: ReturnType<typeof neon>;
+let sql: NeonQueryFunction<false, false>;
 
 beforeAll(async () => {
   srv = await startNeonHttp({ databaseUrl });
@@ -153,11 +153,11 @@ describe("neon-http stand-in", () => {
       body: JSON.stringify({ query: "SELECT $1::int AS a, NULL::text AS b, true AS c", params: ["7"] }),
     });
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(body).toMatchObject({ command: "SELECT", rowCount: 1, rowAsArray: true, rows: [["7", null, "t"]] });
     expect(Object.keys(body.fields[0]).sort()).toEqual(["columnID", "dataTypeID", "dataTypeModifier", "dataTypeSize", "format", "name", "tableID"]);
     const objects = await fetch(srv.endpoint, { method: "POST", body: JSON.stringify({ query: "SELECT 1 AS one" }) });
-    expect((await objects.json()).rows).toEqual([{ one: "1" }]);
+    expect(((await objects.json()) as any).rows).toEqual([{ one: "1" }]);
     const bad = await fetch(srv.endpoint, { method: "POST", body: "not json" });
     expect(bad.status).toBe(400);
     const iso = await fetch(srv.endpoint, {
