@@ -51,7 +51,7 @@ export async function runMigrations(opts: {
   }
   try {
     const result = await migrate(neon(opts.databaseUrl), migrations);
-    return { ...result, via: endpoint ?? "neon" };
+    return { ...result, via: !endpoint ? "Neon" : opts.neonHttpEndpoint ? endpoint : `in-process neon-http stand-in (${endpoint})` };
   } finally {
     neonConfig.fetchEndpoint = previous;
     await stop();

@@ -103,6 +103,6 @@ describe.skipIf(!realServer)("migrate on a fresh database", () => {
     const r = await runMigrations({ databaseUrl });
     expect(r.applied).toEqual([]);
     expect(r.skipped).toContain("0001_schema.sql");
-    expect(r.via).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/sql$/);
+    expect(r.via).toMatch(/^in-process neon-http stand-in \(http:\/\/127\.0\.0\.1:\d+\/sql\)$/);
   });
 });
