@@ -10,8 +10,6 @@
  *   Worker      wrangler dev --local --test-scheduled (local queues, cron via /__scheduled)
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { createDatabase, resolvePostgres } from "./postgres";
@@ -22,7 +20,7 @@ import { startOpenMeteo } from "./open-meteo";
 import { loadMigrations } from "../scripts/migrate";
 import { migrate } from "../src/data/migrate";
 import { importDataset } from "../src/data/importer";
-import { writeDemoDataset } from "../src/data/demo-data";
+import { demoDatasetFiles } from "../src/data/demo-data";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 
@@ -53,6 +51,8 @@ export interface Stack {
   upstash: { url: string; token: string };
   openMeteoUrl: string;
   describe: string[];
+  /** Requests the stand-ins have served so far (benchmarks diff two readings). */
+  counters(): { neonQueries: number; upstashRequests: number; upstashCommands: number; openMeteoFetches: number };
   /** Restart only the Worker (a fresh isolate), keeping the backends. */
   restartWorker(): Promise<void>;
   close(): Promise<void>;
@@ -80,7 +80,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
     const neonHttp = await startNeonHttp({ port: Number(process.env.NEON_HTTP_PORT ?? 0), databaseUrl });
     closers.push(neonHttp.close);
-    const neonEndpoint = `${neonHttp.url}/sql`;
+    const neonEndpoint = neonHttp.endpoint;
     neonConfig.fetchEndpoint = () => neonEndpoint;
     const sql = neon(databaseUrl);
     const migrated = await migrate(sql, loadMigrations(join(ROOT, "migrations")));
@@ -88,18 +88,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
     const [{ n }] = (await sql`SELECT count(*)::int AS n FROM routes`) as [{ n: number }];
     if (n === 0) {
-      let dir = opts.seedDir;
-      let tmp: string | null = null;
-      if (!dir) {
-        tmp = dir = mkdtempSync(join(tmpdir(), "safeascent-demo-"));
-        writeDemoDataset(dir);
-      }
-      try {
-        const report = await importDataset(sql, dir);
-        describe.push(`seeded from ${opts.seedDir ?? "generated demo data"}: ${summarise(report)}`);
-      } finally {
-        if (tmp) rmSync(tmp, { recursive: true, force: true });
-      }
+      const report = await importDataset(sql, opts.seedDir ?? demoDatasetFiles());
+      describe.push(`seeded from ${opts.seedDir ?? "generated demo data"}: ${summarise(report)}`);
     } else {
       describe.push(`database has ${n} routes: not seeding`);
     }
@@ -154,6 +144,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       upstash: { url: upstash.url, token: upstashToken },
       openMeteoUrl: meteo.url,
       describe,
+      counters: () => ({
+        neonQueries: neonHttp.stats().queries,
+        upstashRequests: upstash.stats().requests,
+        upstashCommands: upstash.stats().commands,
+        openMeteoFetches: meteo.stats().forecast + meteo.stats().archive,
+      }),
       restartWorker: async () => {
         await stopWorker();
         await startWorker();

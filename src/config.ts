@@ -7,17 +7,8 @@
  */
 import { z } from "zod";
 
-/** Secrets are not in wrangler.toml, so `wrangler types` cannot see them: declared here. */
-export interface Secrets {
-  UPSTASH_REDIS_REST_URL: string;
-  UPSTASH_REDIS_REST_TOKEN: string;
-  DATABASE_URL: string;
-  ADMIN_TOKEN: string;
-  /** Local development only: Neon's HTTP driver is routed to this `/sql` URL (dev/neon-http.ts). */
-  NEON_HTTP_ENDPOINT?: string;
-}
-
-export type WorkerEnv = Env & Secrets;
+/** The Worker env: wrangler.toml bindings and vars plus the secrets declared in src/secrets.d.ts. */
+export type WorkerEnv = Env;
 
 const intVar = (min: number, max: number) =>
   z

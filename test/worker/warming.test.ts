@@ -10,9 +10,10 @@ import { Redis } from "@upstash/redis";
 import { ScoreService } from "../../src/service/score-service";
 import type { RunRecord } from "../../src/warming/runs";
 
+type SendBatchSpy = { mock: { calls: [{ body: unknown }[]][] } } & ReturnType<typeof vi.fn>;
 const ADMIN = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
 const redis = new Redis({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN, automaticDeserialization: false });
-const worker = exports.default as Required<ExportedHandler<typeof env>>;
+const worker = exports.default as unknown as Required<ExportedHandler<typeof env>>;
 
 async function call(path: string, init: RequestInit = {}): Promise<Response> {
   return worker.fetch(new Request(`http://edge.test${path}`, init) as any, env, createExecutionContext());
@@ -56,7 +57,7 @@ afterEach(async () => {
 
 describe("cron tick → queue → consumer → Upstash", () => {
   it("fills exactly 1,400 keys for the top 200 routes with TTL ≤ 21600 and records a succeeded run", async () => {
-    const sendBatch = vi.spyOn(env.WARM_QUEUE, "sendBatch");
+    const sendBatch = vi.spyOn(env.WARM_QUEUE, "sendBatch") as unknown as SendBatchSpy;
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ scheduledTime: Date.UTC(2030, 0, 1, 6), cron: "0 */6 * * *" }), env, ctx);
     await waitOnExecutionContext(ctx);
@@ -99,7 +100,7 @@ describe("cron tick → queue → consumer → Upstash", () => {
   });
 
   it("firing the same tick twice enqueues nothing the second time", async () => {
-    const sendBatch = vi.spyOn(env.WARM_QUEUE, "sendBatch");
+    const sendBatch = vi.spyOn(env.WARM_QUEUE, "sendBatch") as unknown as SendBatchSpy;
     const tick = { scheduledTime: Date.UTC(2030, 0, 2, 12), cron: "0 */6 * * *" };
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController(tick), env, ctx);
@@ -121,7 +122,7 @@ describe("cron tick → queue → consumer → Upstash", () => {
     expect(body.error.code).toBe("run_in_progress");
     expect(body.error.activeRunId).toBe(runId);
 
-    const sendBatch = vi.spyOn(env.WARM_QUEUE, "sendBatch");
+    const sendBatch = vi.spyOn(env.WARM_QUEUE, "sendBatch") as unknown as SendBatchSpy;
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ scheduledTime: Date.UTC(2030, 0, 3, 18), cron: "0 */6 * * *" }), env, ctx);
     await waitOnExecutionContext(ctx);
