@@ -4,8 +4,8 @@
  * 1. Redis: REDIS_URL, else 127.0.0.1:6379, else a spawned redis-server, else in-memory (dev/redis.ts).
  * 2. Postgres: DATABASE_URL, else 127.0.0.1:5432, else embedded PGlite (dev/postgres.ts). On a real
  *    server a fresh database `safeascent_test` is created (drop + create; TEST_DATABASE_NAME overrides).
- *    If another run is using it right now, this run takes `safeascent_test_<pid>` instead (dropped on
- *    teardown) rather than killing the other run's sessions.
+ *    If another run is using it right now (each run holds a session on its database), this run takes
+ *    `safeascent_test_<pid>` instead (dropped on teardown) rather than killing the other run's sessions.
  * 3. Migrations (migrations/*.sql) through src/data/migrate.ts -> neon() -> the Neon HTTP stand-in,
  *    then the shared reference dataset (../shared/data/safeascent, TEST_DATA_DIR overrides, "none"
  *    skips) is imported with src/data/importer.ts when the database has no routes yet. A failing
@@ -23,6 +23,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { neon, neonConfig } from "@neondatabase/serverless";
+import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { startNeonHttp } from "../../dev/neon-http.ts";
 import { startOpenMeteo } from "../../dev/open-meteo.ts";
@@ -94,7 +95,13 @@ export default async function setup(project: TestProject) {
                 name = `${TEST_DB}_${process.pid}`;
                 closers.push(() => dropDatabase(pgSrv.databaseUrl, name));
               }
-              return await prepare(await createDatabase(pgSrv.databaseUrl, name, { recreate: true }));
+              const url = await createDatabase(pgSrv.databaseUrl, name, { recreate: true });
+              // Hold a session on it for the whole run: it marks the database busy for other runs.
+              const holder = new pg.Client({ connectionString: url });
+              holder.on("error", () => {});
+              await holder.connect();
+              closers.push(() => holder.end());
+              return await prepare(url);
             } finally {
               await admin.query("SELECT pg_advisory_unlock($1)", [LOCK_KEY]).catch(() => {});
             }
