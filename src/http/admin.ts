@@ -86,12 +86,15 @@ export async function stats(app: AppContext): Promise<Response> {
     dates.map(async (date) => ({ date, cached: await countExisting(app.redis, top.map((r) => scoreKey(r.id, date))), expected: top.length })),
   );
   const [counters, runs, activeRunId, deadLetters] = await Promise.all([
-    app.redis.hgetall<Record<string, string>>(CACHE_COUNTER_KEY),
+    // Without automatic deserialisation HGETALL is the flat [field, value, ...] reply.
+    app.redis.hgetall(CACHE_COUNTER_KEY) as Promise<unknown>,
     store.list(1),
     store.activeRunId(),
     app.redis.llen(DLQ_KEY),
   ]);
-  const c = (counters ?? {}) as Record<string, string>;
+  const c: Record<string, string> = Array.isArray(counters)
+    ? Object.fromEntries(counters.flatMap((v, i) => (i % 2 ? [] : [[String(v), String(counters[i + 1])]])))
+    : ((counters ?? {}) as Record<string, string>);
   const day = todayUtc();
   return Response.json({
     cache: {
@@ -101,8 +104,9 @@ export async function stats(app: AppContext): Promise<Response> {
       expectedKeys: perDate.reduce((s, d) => s + d.expected, 0),
     },
     counters: {
-      today: { hits: Number(c[`${day}:hit`] ?? 0), misses: Number(c[`${day}:miss`] ?? 0) },
-      total: { hits: Number(c["total:hit"] ?? 0), misses: Number(c["total:miss"] ?? 0) },
+      // computed: engine runs of the public API on a miss (single-flight keeps it below misses).
+      today: { hits: Number(c[`${day}:hit`] ?? 0), misses: Number(c[`${day}:miss`] ?? 0), computed: Number(c[`${day}:computed`] ?? 0) },
+      total: { hits: Number(c["total:hit"] ?? 0), misses: Number(c["total:miss"] ?? 0), computed: Number(c["total:computed"] ?? 0) },
     },
     lastRun: runs[0] ?? null,
     activeRunId,
