@@ -5,13 +5,11 @@
 import type { WorkerEnv } from "./config";
 import { appContext } from "./context";
 import { buildRouter } from "./http/router";
-import { handleDeadLetterBatch, handleWarmBatch } from "./warming/consumer";
+import { DLQ_QUEUE, handleDeadLetterBatch, handleWarmBatch } from "./warming/consumer";
 import { logEvent } from "./warming/log";
 import { startRun } from "./warming/start-run";
 
 const router = buildRouter();
-
-export const DLQ_QUEUE = "safeascent-warm-dlq";
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),

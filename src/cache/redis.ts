@@ -16,3 +16,17 @@ export function createRedis(url: string, token: string): Redis {
 }
 
 export type { Redis };
+
+/**
+ * HGETALL without automatic deserialisation is the flat `[field, value, …]` reply (null or [] when
+ * the hash is absent); this turns it into an object of strings.
+ */
+export function hashFromReply(reply: unknown): Record<string, string> {
+  if (!reply) return {};
+  if (Array.isArray(reply)) {
+    const out: Record<string, string> = {};
+    for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);
+    return out;
+  }
+  return Object.fromEntries(Object.entries(reply as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+}

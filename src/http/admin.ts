@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { AppContext } from "../context";
 import { dateRange, todayUtc } from "../dates";
+import { hashFromReply } from "../cache/redis";
 import { CACHE_COUNTER_KEY, countExisting, scoreKey } from "../cache/scores";
 import { getRoutesByIds, selectTopRoutes } from "../data/routes";
 import { nextFireTimes } from "../warming/schedule";
@@ -86,15 +87,12 @@ export async function stats(app: AppContext): Promise<Response> {
     dates.map(async (date) => ({ date, cached: await countExisting(app.redis, top.map((r) => scoreKey(r.id, date))), expected: top.length })),
   );
   const [counters, runs, activeRunId, deadLetters] = await Promise.all([
-    // Without automatic deserialisation HGETALL is the flat [field, value, ...] reply.
     app.redis.hgetall(CACHE_COUNTER_KEY) as Promise<unknown>,
     store.list(1),
     store.activeRunId(),
     app.redis.llen(DLQ_KEY),
   ]);
-  const c: Record<string, string> = Array.isArray(counters)
-    ? Object.fromEntries(counters.flatMap((v, i) => (i % 2 ? [] : [[String(v), String(counters[i + 1])]])))
-    : ((counters ?? {}) as Record<string, string>);
+  const c = hashFromReply(counters);
   const day = todayUtc();
   return Response.json({
     cache: {

@@ -22,6 +22,8 @@ import { DLQ_KEY, type RouteResult } from "./runs";
 import { runStore } from "./start-run";
 
 export const MAX_ROUTE_ATTEMPTS = 3;
+/** The dead-letter queue's name in wrangler.toml. */
+export const DLQ_QUEUE = "safeascent-warm-dlq";
 
 export interface DeadLetter {
   runId: string | null;

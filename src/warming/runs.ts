@@ -14,7 +14,7 @@
  * twice. A run finishes when done + failed = total; whoever sees that first (HSETNX finished_at)
  * writes the final status and releases `warm_active`.
  */
-import type { Redis } from "../cache/redis";
+import { hashFromReply, type Redis } from "../cache/redis";
 
 export type RunStatus = "queued" | "running" | "succeeded" | "partial" | "failed";
 export type RunTrigger = "cron" | "manual" | "dlq-replay";
@@ -170,7 +170,7 @@ export class RunStore {
   }
 
   async retryReasons(runId: string): Promise<Record<string, string>> {
-    return ((await this.redis.hgetall<Record<string, string>>(retryingKey(runId))) ?? {}) as Record<string, string>;
+    return hashFromReply(await this.redis.hgetall(retryingKey(runId)));
   }
 
   async get(runId: string): Promise<RunRecord | null> {
@@ -179,14 +179,10 @@ export class RunStore {
     p.scard(doneKey(runId));
     p.hgetall(failedKey(runId));
     p.hlen(retryingKey(runId));
-    const [hash, doneCount, failedHash, retrying] = (await p.exec()) as [
-      Record<string, unknown> | null,
-      number,
-      Record<string, unknown> | null,
-      number,
-    ];
-    if (!hash || !hash.id) return null;
-    return toRecord(hash, Number(doneCount), failedHash ?? {}, Number(retrying));
+    const [hashReply, doneCount, failedReply, retrying] = (await p.exec()) as [unknown, number, unknown, number];
+    const hash = hashFromReply(hashReply);
+    if (!hash.id) return null;
+    return toRecord(hash, Number(doneCount), hashFromReply(failedReply), Number(retrying));
   }
 
   /** Recent runs (kept `ttlSeconds`), newest first. */
