@@ -22,6 +22,7 @@
  *    resumes at the next physical line, so the records after an unterminated quote are still read.
  *  - a record with the wrong number of fields is reported; when it spans several lines (typically
  *    a stray quote that swallowed the following lines) reading also resumes at its second line.
+ *  Problems name the column (from the header) and the lines involved.
  */
 import { z } from "zod";
 
@@ -57,7 +58,17 @@ export function isProblem(r: CsvRecord | CsvProblem): r is CsvProblem {
 
 type Scan =
   | { ok: true; fields: string[]; end: number; endLine: number }
-  | { ok: false; problem: string; endLine: number };
+  | {
+      ok: false;
+      kind: "unterminated" | "malformed";
+      /** 0-based index of the quoted field at fault, and the line its opening quote is on. */
+      column: number;
+      fieldLine: number;
+      /** Line of the closing quote (malformed) or the file's last line (unterminated). */
+      endLine: number;
+      /** What follows the closing quote (malformed). */
+      after: string;
+    };
 
 const QUOTE = 34; // "
 const COMMA = 44; // ,
@@ -73,14 +84,17 @@ function scanRecord(text: string, pos: number, line: number): Scan {
   for (;;) {
     // One field starts at i.
     if (i < n && text.charCodeAt(i) === QUOTE) {
+      const fieldLine = ln;
       let value = "";
       let from = i + 1;
       let j = from;
       for (;;) {
         const q = text.indexOf('"', j);
         if (q === -1) {
-          for (let k = j; k < n; k++) if (text.charCodeAt(k) === LF) ln++;
-          return { ok: false, problem: `unterminated quoted field in column ${fields.length + 1} (the quote opened here is never closed)`, endLine: ln };
+          // Runs to the end of the file; a final line break does not start another line.
+          const stop = text.charCodeAt(n - 1) === LF ? n - 1 : n;
+          for (let k = j; k < stop; k++) if (text.charCodeAt(k) === LF) ln++;
+          return { ok: false, kind: "unterminated", column: fields.length, fieldLine, endLine: ln, after: "" };
         }
         for (let k = j; k < q; k++) if (text.charCodeAt(k) === LF) ln++;
         if (text.charCodeAt(q + 1) === QUOTE) {
@@ -98,11 +112,8 @@ function scanRecord(text: string, pos: number, line: number): Scan {
       if (c === -1) return { ok: true, fields, end: n, endLine: ln };
       if (c === LF) return { ok: true, fields, end: i + 1, endLine: ln };
       if (c === CR && text.charCodeAt(i + 1) === LF) return { ok: true, fields, end: i + 2, endLine: ln };
-      return {
-        ok: false,
-        problem: `malformed quoted field in column ${fields.length}: ${JSON.stringify(text.slice(i, i + 12).split(/\r?\n/)[0])} follows the closing quote (unbalanced quotes?)`,
-        endLine: ln,
-      };
+      const after = text.slice(i, i + 12).split(/\r?\n/)[0];
+      return { ok: false, kind: "malformed", column: fields.length - 1, fieldLine, endLine: ln, after };
     }
     // Unquoted field: up to the next comma or line end. A quote inside it is kept literally.
     let j = i;
@@ -126,6 +137,20 @@ function nextLine(text: string, pos: number): number {
   return nl === -1 ? text.length : nl + 1;
 }
 
+function describeScanProblem(scan: Extract<Scan, { ok: false }>, line: number, names: readonly string[] | null): string {
+  const column = names?.[scan.column] !== undefined ? `column "${names[scan.column]}"` : `column ${scan.column + 1}`;
+  const opened = scan.fieldLine === line ? "" : ` (opened on line ${scan.fieldLine})`;
+  if (scan.kind === "unterminated") {
+    return scan.endLine > scan.fieldLine
+      ? `unterminated quoted field in ${column}${opened}: the quote is never closed, so lines ${scan.fieldLine}–${scan.endLine} would be one field`
+      : `unterminated quoted field in ${column}${opened}: the quote is never closed`;
+  }
+  if (scan.endLine > scan.fieldLine) {
+    return `unbalanced quotes: the quoted field in ${column}${opened} pairs with a quote on line ${scan.endLine} that is followed by ${JSON.stringify(scan.after)}`;
+  }
+  return `malformed quoted field in ${column}: ${JSON.stringify(scan.after)} follows the closing quote`;
+}
+
 export function parseCsv(text: string): ParsedCsv {
   let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let line = 1;
@@ -141,7 +166,7 @@ export function parseCsv(text: string): ParsedCsv {
     const scan = scanRecord(text, pos, line);
     if (!header) {
       if (!scan.ok) {
-        records.push({ line, endLine: scan.endLine, problem: `header: ${scan.problem}` });
+        records.push({ line, endLine: scan.endLine, problem: `header: ${describeScanProblem(scan, line, null)}` });
         return { header: null, records };
       }
       header = { line, endLine: scan.endLine, fields: scan.fields };
@@ -156,16 +181,20 @@ export function parseCsv(text: string): ParsedCsv {
       line = scan.endLine + 1;
       continue;
     }
-    const span = scan.endLine > line ? ` (record runs to line ${scan.endLine}; reading resumes at line ${line + 1})` : "";
-    const problem = scan.ok ? `expected ${width} fields as in the header, found ${scan.fields.length}` : scan.problem;
-    records.push({ line, endLine: scan.endLine, problem: problem + span });
+    // Unreadable record. If it took in several lines, they may be records swallowed by a stray
+    // quote: re-read them (reading resumes on the next physical line).
+    let problem = scan.ok
+      ? `expected ${width} fields as in the header, found ${scan.fields.length}` +
+        (scan.endLine > line ? ` (in one record spanning lines ${line}–${scan.endLine})` : "")
+      : describeScanProblem(scan, line, header.fields);
+    if (scan.endLine > line) problem += `; reading resumes at line ${line + 1}`;
+    records.push({ line, endLine: scan.endLine, problem });
     if (scan.ok && scan.endLine === line) {
       pos = scan.end;
-      line++;
     } else {
       pos = nextLine(text, pos);
-      line++;
     }
+    line++;
   }
   return { header, records };
 }
