@@ -66,7 +66,7 @@ export const ROUTES: RouteRow[] = [
   { id: 900009, name: "Zedtest Forecast Arete", mountain: 900001, type: "alpine", grade: "5.5", lat: -44.52, lon: 169.52 },
   { id: 900010, name: "Zedtest Breakdown Buttress", mountain: 900001, type: "alpine", grade: "5.7", lat: -44.505, lon: 169.505 },
   { id: 900011, name: "Zedtest 100% Gully_", mountain: 900002, type: "alpine", grade: null, lat: -44.64, lon: 169.63 },
-  { id: 900012, name: "Zedtest Degraded Slab", mountain: 900002, type: "trad", grade: "5.8", lat: -44.645, lon: 169.635 },
+  { id: 900012, name: "Zedtest Degraded Slab", mountain: 900001, type: "trad", grade: "5.8", lat: -44.515, lon: 169.515 },
   { id: 900013, name: "Zedtest Nowhere", mountain: 900003, type: "trad", grade: null, lat: null, lon: null },
 ];
 export const LOCATED_ROUTES = ROUTES.filter((r) => r.id !== 900013).map((r) => r.id);

@@ -1,0 +1,154 @@
+/** POST /predict (body rules, window, brief cache) and GET /map (cache only, one read). */
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { addDays, todayUtc } from "../../../src/dates";
+import { ScoreService } from "../../../src/service/score-service";
+import { ErrorBody, MapResponse, PredictResponse, SafetyResponse } from "../../../src/http/api/schemas";
+import { BOX_PARAM, call, clearScores, json, redis, seed } from "./helpers";
+
+const today = todayUtc();
+// The routes of Zedtest Spire belong to this file; two get warmed.
+const SPIRE = [900005, 900006, 900007, 900008, 900011];
+const MAP_WARM = [900005, 900006];
+// A point of our own (predict keys are per exact input; a unique latitude keeps runs apart).
+const lat = -44.5 - Math.floor(Math.random() * 1e6) / 1e9;
+const point = { latitude: lat, longitude: 169.5, date: today, route_type: "Alpine", elevation_m: 2500 };
+const predictKey = (p: typeof point) => `predict:${p.date}:${p.route_type.toLowerCase()}:${p.latitude}:${p.longitude}:${p.elevation_m ?? "-"}`;
+
+const post = (body: unknown, headers: Record<string, string> = { "Content-Type": "application/json" }) =>
+  call("/predict", { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
+
+beforeAll(async () => {
+  await seed();
+  await clearScores(SPIRE);
+});
+afterEach(() => vi.restoreAllMocks());
+afterAll(async () => {
+  await clearScores(SPIRE);
+  await redis.del(predictKey(point));
+});
+
+describe("POST /predict", () => {
+  it("scores a point with the safety endpoint's fields (location instead of the route), cached briefly", async () => {
+    const spy = vi.spyOn(ScoreService.prototype, "computeRouteForecasts");
+    const res = await post(point);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("X-Cache")).toBe("MISS");
+    expect(res.headers.get("Cache-Control")).toBe("no-store");
+    const body = PredictResponse.parse(await res.json());
+    expect(body.location).toEqual({ latitude: lat, longitude: 169.5, elevation_m: 2500, route_type: "alpine" });
+    expect(body.canonical_route_type).toBe("alpine");
+    expect(body.date).toBe(today);
+    expect(body.risk_score).toBeGreaterThanOrEqual(0);
+    expect(spy).toHaveBeenCalledTimes(1);
+    const route = spy.mock.calls[0]![0][0]!;
+    expect(route).toMatchObject({ latitude: lat, longitude: 169.5, type: "alpine", elevationM: 2500 });
+
+    // The same fields as a route's safety answer, minus route_id/route_name.
+    const safetyKeys = Object.keys(SafetyResponse.shape).filter((k) => !k.startsWith("route_")).sort();
+    expect(Object.keys(body).filter((k) => k !== "location").sort()).toEqual(safetyKeys);
+
+    const ttl = Number(await redis.ttl(predictKey(point)));
+    expect(ttl).toBeGreaterThan(800);
+    expect(ttl).toBeLessThanOrEqual(900);
+    const again = await post(point);
+    expect(again.headers.get("X-Cache")).toBe("HIT");
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(await again.json()).toEqual(body);
+  });
+
+  it("elevation is optional; the route type must be one of the seven canonical ones, any case", async () => {
+    const { elevation_m: _e, ...noElevation } = point;
+    const res = await post({ ...noElevation, route_type: "BOULDER", latitude: lat - 0.001 });
+    expect(res.status).toBe(200);
+    expect(PredictResponse.parse(await res.json()).location).toMatchObject({ elevation_m: null, route_type: "boulder" });
+    await redis.del(`predict:${today}:boulder:${lat - 0.001}:169.5:-`);
+
+    const bad = await post({ ...point, route_type: "big_wall" });
+    expect(bad.status).toBe(422);
+    expect(ErrorBody.parse(await bad.json()).error.field).toBe("route_type");
+  });
+
+  it("accepts dates in today … today+6 only (422 naming date and the range)", async () => {
+    for (const date of [addDays(today, -1), addDays(today, 7)]) {
+      const res = await post({ ...point, date });
+      expect(res.status).toBe(422);
+      const { error } = ErrorBody.parse(await res.json());
+      expect(error.field).toBe("date");
+      expect(error.message).toContain(addDays(today, 6));
+    }
+  });
+
+  it("400/413/415/422 for bad bodies, never a 500", async () => {
+    const cases: [RequestInit["body"] | object, Record<string, string>, number, string | undefined][] = [
+      [point, { "Content-Type": "text/plain" }, 415, undefined],
+      [point, {}, 415, undefined],
+      [point, { "Content-Type": "application/jsonx" }, 415, undefined],
+      ["{not json", { "Content-Type": "application/json" }, 400, "body"],
+      ["", { "Content-Type": "application/json" }, 400, "body"],
+      ["[1,2]", { "Content-Type": "application/json; charset=utf-8" }, 400, undefined],
+      ["null", { "Content-Type": "application/json" }, 400, undefined],
+      [{ ...point, latitude: 91 }, { "Content-Type": "application/json" }, 422, "latitude"],
+      [{ ...point, longitude: "169" }, { "Content-Type": "application/json" }, 400, "longitude"],
+      [{ ...point, date: "2026-02-30" }, { "Content-Type": "application/json" }, 422, "date"],
+      [{ ...point, elevation_m: 20000 }, { "Content-Type": "application/json" }, 422, "elevation_m"],
+      [{ ...point, extra: 1 }, { "Content-Type": "application/json" }, 400, "extra"],
+      [{ latitude: 1 }, { "Content-Type": "application/json" }, 400, "longitude"],
+    ];
+    for (const [body, headers, status, field] of cases) {
+      const res = await post(body, headers);
+      expect(res.status, JSON.stringify(body).slice(0, 40)).toBe(status);
+      const err = ErrorBody.parse(await res.json()).error;
+      if (field) expect(err.field).toBe(field);
+    }
+  });
+
+  it("413 for bodies over 16 KB, declared or not", async () => {
+    const big = JSON.stringify({ ...point, pad: "x".repeat(17_000) });
+    const declared = await post(big);
+    expect(declared.status).toBe(413);
+    expect(ErrorBody.parse(await declared.json()).error.code).toBe("payload_too_large");
+    // Streamed without a Content-Length.
+    const stream = new ReadableStream({
+      start(c) {
+        for (let i = 0; i < 20; i++) c.enqueue(new TextEncoder().encode(" ".repeat(1000)));
+        c.close();
+      },
+    });
+    const chunked = await call("/predict", { method: "POST", headers: { "Content-Type": "application/json" }, body: stream, duplex: "half" } as RequestInit);
+    expect(chunked.status).toBe(413);
+    // Exactly at the limit is fine (whitespace-padded valid JSON).
+    const body = JSON.stringify(point);
+    const exact = await post(body + " ".repeat(16 * 1024 - body.length));
+    expect(exact.status).toBe(200);
+  });
+});
+
+describe("GET /map", () => {
+  it("returns cached scores only (compact), listing the routes without one, and computes nothing", async () => {
+    for (const id of MAP_WARM) expect((await call(`/routes/${id}/safety?date=${today}`)).status).toBe(200);
+    const spy = vi.spyOn(ScoreService.prototype, "computeRouteForecasts");
+    const box = "169.6,-44.7,169.7,-44.6"; // Zedtest Spire
+    const res = await call(`/map?bbox=${box}&date=${today}`);
+    expect(res.status).toBe(200);
+    expect(spy).not.toHaveBeenCalled();
+    expect(res.headers.get("ETag")).toBeTruthy();
+    const body = MapResponse.parse(await res.json());
+    expect(body.date).toBe(today);
+    expect(body.truncated).toBe(false);
+    expect(body.routes.map((r) => r.id).sort()).toEqual(MAP_WARM);
+    expect(body.missing.sort()).toEqual([900007, 900008, 900011]);
+    const r5 = body.routes.find((r) => r.id === 900005)!;
+    expect(r5).toMatchObject({ lat: -44.621, lon: 169.612 });
+    const safety = SafetyResponse.parse(await json(await call(`/routes/900005/safety?date=${today}`)));
+    expect(r5.risk).toBe(Math.round(safety.risk_score * 10) / 10);
+    expect(r5.color).toBe(safety.color_code);
+  });
+
+  it("needs a valid box; the date must be in the window", async () => {
+    expect((await call(`/map`)).status).toBe(400);
+    expect(ErrorBody.parse(await json(await call(`/map?bbox=1,1,0,0`))).error.field).toBe("bbox");
+    const res = await call(`/map?bbox=${BOX_PARAM}&date=${addDays(today, 7)}`);
+    expect(res.status).toBe(422);
+    expect(ErrorBody.parse(await res.json()).error.field).toBe("date");
+  });
+});
