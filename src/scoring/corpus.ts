@@ -3,7 +3,8 @@
  * the date, done once (spec 4.2, 5 step 1, 6.2, 6.3, 7.5, 7.6), stored as struct-of-arrays in
  * typed arrays so that the per-route-day loop touches no objects.
  */
-import { typeIndex } from "./constants";
+import { TEMPORAL_LAMBDA_PER_DAY, typeIndex } from "./constants";
+import { temporalAccidentFactor } from "./factors/temporal";
 import { parseIsoDate, seasonOfMonth } from "./dates";
 import { parseGrade } from "./factors/grade";
 import { severityWeight } from "./factors/severity";
@@ -51,6 +52,28 @@ export interface PreparedCorpus {
   /** Weighted mean / std of each series for m = the pattern's own length: `[i * 5 + s]`. */
   readonly seriesMean: Float64Array;
   readonly seriesStd: Float64Array;
+  /**
+   * λ^(−1.5·accident day) per planned type index (arrays shared between types with the same λ),
+   * for the fast temporal factor (see factors/temporal.ts). Derived data: not serialised,
+   * recomputed by `deserializeCorpus`.
+   */
+  readonly temporalFactor: readonly Float64Array[];
+}
+
+/** The derived temporal factors for every planned type's λ. */
+function temporalFactors(dayNumber: Int32Array): readonly Float64Array[] {
+  const byLambda = new Map<number, Float64Array>();
+  return Object.freeze(
+    TEMPORAL_LAMBDA_PER_DAY.map((lambda) => {
+      let arr = byLambda.get(lambda);
+      if (!arr) {
+        arr = new Float64Array(dayNumber.length);
+        for (let i = 0; i < dayNumber.length; i++) arr[i] = temporalAccidentFactor(lambda, dayNumber[i]!);
+        byLambda.set(lambda, arr);
+      }
+      return arr;
+    }),
+  );
 }
 
 /**
@@ -146,7 +169,7 @@ export function buildCorpus(accidents: readonly AccidentInput[]): PreparedCorpus
     }
   }
   Object.freeze(labels);
-  return Object.freeze(c);
+  return Object.freeze({ ...c, temporalFactor: temporalFactors(c.dayNumber) });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -157,7 +180,7 @@ const MAGIC = 0x31434153; // "SAC1" little-endian
 const FORMAT_VERSION = 1;
 const HEADER_BYTES = 24;
 
-type ArrayKey = Exclude<keyof PreparedCorpus, "formatVersion" | "count" | "inputCount" | "severityLabels">;
+type ArrayKey = Exclude<keyof PreparedCorpus, "formatVersion" | "count" | "inputCount" | "severityLabels" | "temporalFactor">;
 
 /** Typed arrays in serialisation order, with their element count per accident. */
 const ARRAY_LAYOUT: readonly (readonly [ArrayKey, "f64" | "i32" | "u16" | "u8", number])[] = [
@@ -244,18 +267,21 @@ export function deserializeCorpus(data: Uint8Array | ArrayBuffer): PreparedCorpu
             : new Uint8Array(buf, offset, length);
     offset += align8(byteLength);
   }
+  const restored = arrays as Record<ArrayKey, never> & { dayNumber: Int32Array };
   return Object.freeze({
     formatVersion: 1,
     count,
     inputCount,
     severityLabels: Object.freeze(labels as string[]),
-    ...(arrays as Record<ArrayKey, never>),
+    ...restored,
+    temporalFactor: temporalFactors(restored.dayNumber),
   }) as PreparedCorpus;
 }
 
-/** Approximate heap bytes held by a corpus' typed arrays. */
+/** Bytes held by a corpus' typed arrays (serialised ones plus the derived temporal factors). */
 export function corpusByteSize(corpus: PreparedCorpus): number {
   let size = 0;
   for (const [key] of ARRAY_LAYOUT) size += corpus[key].byteLength;
+  for (const arr of new Set(corpus.temporalFactor)) size += arr.byteLength;
   return size;
 }

@@ -75,6 +75,8 @@ export function numpySum(values: ArrayLike<number>, length = values.length): num
   return values[0]! + pairwiseKernel(values, 1, length - 1);
 }
 
+const POW10: readonly number[] = Object.freeze(Array.from({ length: 16 }, (_, k) => Number(`1e${k}`)));
+
 /**
  * Python's `round(x, ndigits)` for ndigits ≥ 0: the decimal closest to the exact binary value of x,
  * halves to even, converted back to the nearest double.
@@ -84,6 +86,20 @@ export function pyRound(x: number, ndigits: number): number {
   const ax = Math.abs(x);
   if (ax >= 1e21) return x; // already an integer for every ndigits ≥ 0
   const sign = x < 0 ? -1 : 1;
+  // Fast path: s = ax·10^n carries at most half an ulp of error, so unless its fraction is within
+  // a few ulps of one half, rounding s gives the same integer as rounding the exact product.
+  if (ndigits >= 0 && ndigits <= 15) {
+    const p = POW10[ndigits]!;
+    const scaled = ax * p;
+    if (scaled < 2 ** 52) {
+      const fl = Math.floor(scaled);
+      const frac = scaled - fl; // exact
+      if (Math.abs(frac - 0.5) > scaled * 1e-15 + 1e-300) {
+        // r / 10^n, correctly rounded, is the double nearest the decimal result (as Python returns).
+        return (sign * (frac > 0.5 ? fl + 1 : fl)) / p;
+      }
+    }
+  }
   // A tie at digit ndigits+1 needs x = k / 2^(ndigits+1); then toFixed(ndigits+1) is exact.
   if (Number.isInteger(ax * 2 ** (ndigits + 1))) {
     const exact = ax.toFixed(ndigits + 1);

@@ -42,7 +42,7 @@ import { isoDateFromDayNumber, parseIsoDate, seasonOfMonth } from "./dates";
 import { elevationWeight } from "./factors/elevation";
 import { gradeWeight, parseGrade } from "./factors/grade";
 import { haversineKmRad, spatialWeight, toRadians } from "./factors/spatial";
-import { temporalWeight } from "./factors/temporal";
+import { temporalTargetFactor, temporalWeightFromFactors } from "./factors/temporal";
 import { analyseExtremeWeather } from "./extreme-weather";
 import { numpySum } from "./numeric";
 import { colorCode, noAccidentsResult, noCompatibleAccidentsResult, topListEntry } from "./output";
@@ -126,8 +126,8 @@ export function prepareRoute(corpus: PreparedCorpus, route: RouteInput, searchRa
       nk++;
     }
   }
-  const kept = keptTmp.slice(0, nk);
-  const distanceKm = distTmp.slice(0, nk);
+  const kept = keptTmp.subarray(0, nk);
+  const distanceKm = distTmp.subarray(0, nk);
   const spatial = new Float64Array(nk);
   const elevation = new Float64Array(nk);
   const routeTypeWeight = new Float64Array(nk);
@@ -227,6 +227,8 @@ export function scorePreparedRouteDay(
   const { kept, spatial, elevation, routeTypeWeight, gradeWeight: gradeW } = route;
   const { dayNumber, season, severityWeight, weatherDays, freezeThaw, weatherSeries, seriesMean, seriesStd } = corpus;
   const lambda = route.lambdaPerDay;
+  const accFactor = corpus.temporalFactor[route.typeIndex]!;
+  const targetFactor = temporalTargetFactor(lambda, day.targetDay);
   const influence = new Float64Array(nk);
   const topJ = new Int32Array(TOP_LIST_LENGTH);
   const topInf = new Float64Array(TOP_LIST_LENGTH);
@@ -235,7 +237,7 @@ export function scorePreparedRouteDay(
   const normal = day.mode === WeatherMode.Normal;
   for (let j = 0; j < nk; j++) {
     const i = kept[j]!;
-    const tm = temporalWeight(day.targetDay - dayNumber[i]!, lambda, season[i] === day.targetSeason);
+    const tm = temporalWeightFromFactors(targetFactor, accFactor[i]!, day.targetDay - dayNumber[i]!, lambda, season[i] === day.targetSeason);
     const base = spatial[j]! * tm * elevation[j]! * routeTypeWeight[j]! * severityWeight[i]! * gradeW[j]!;
     let w: number;
     if (!normal) w = fixedW;
@@ -266,7 +268,7 @@ export function scorePreparedRouteDay(
   const details = (j: number, scoresOut: Float64Array | null) => {
     const i = kept[j]!;
     const daysAgo = day.targetDay - dayNumber[i]!;
-    const tm = temporalWeight(daysAgo, lambda, season[i] === day.targetSeason);
+    const tm = temporalWeightFromFactors(targetFactor, accFactor[i]!, daysAgo, lambda, season[i] === day.targetSeason);
     const { w, b } = weatherOf(corpus, day, i, scoresOut);
     return { i, daysAgo, tm, w, b };
   };

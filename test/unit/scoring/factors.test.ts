@@ -19,6 +19,8 @@ import {
   combineWeather,
   riskFromTotal,
 } from "../../../src/scoring";
+import { temporalAccidentFactor, temporalTargetFactor, temporalWeightFromFactors } from "../../../src/scoring/factors/temporal";
+import { cube } from "../../../src/scoring/combination";
 
 describe("spatial (7.1)", () => {
   it("haversine of known points", () => {
@@ -70,6 +72,30 @@ describe("temporal (7.2)", () => {
     const tm = temporalWeight(-365, 0.9998, false);
     expect(tm).toBeGreaterThan(1);
     expect(tm).toBeCloseTo(1 - 0.35 * (1 - Math.pow(0.9998, -365 * 1.5)), 12);
+  });
+
+  it("the scorer's factored form agrees with the reference to 1e-14", () => {
+    for (const lambda of [0.999, 0.9995, 0.9996, 0.9997, 0.9998]) {
+      for (const [target, accident] of [
+        [20000, 8000],
+        [20000, 20000],
+        [20000, 20500],
+        [20000, -40000],
+        [23000, 1],
+      ] as const) {
+        const days = target - accident;
+        const fast = temporalWeightFromFactors(
+          temporalTargetFactor(lambda, target),
+          temporalAccidentFactor(lambda, accident),
+          days,
+          lambda,
+          true,
+        );
+        expect(Math.abs(fast - temporalWeight(days, lambda, true))).toBeLessThan(1e-14);
+      }
+    }
+    // Out of the safe range it falls back to the reference form exactly.
+    expect(temporalWeightFromFactors(0, 1, 10, 0.999, false)).toBe(temporalWeight(10, 0.999, false));
   });
 
   it("tends to 0.65 for very old accidents", () => {
@@ -262,6 +288,28 @@ describe("combination (9) and colours (10)", () => {
     expect(combineWeather(0.5)).toBe(0.125);
     expect(combineWeather(2)).toBe(8);
   });
+  it("W³ is correctly rounded", () => {
+    // Exact cubes, and values from case 01 where glibc's pow(W, 3) and Math.pow differ.
+    expect(cube(1.5)).toBe(3.375);
+    expect(cube(0.1)).toBe(0.0010000000000000002);
+    const r = (x: number) => {
+      // Exact cube by BigInt on the binary value, then one rounding.
+      const [m, e] = (() => {
+        let m = x;
+        let e = 0;
+        while (!Number.isInteger(m)) {
+          m *= 2;
+          e--;
+        }
+        return [BigInt(m), e];
+      })();
+      return Number(m ** 3n) * 2 ** (3 * e);
+    };
+    for (const w of [0.714816067178213, 0.6082282146619474, 0.7010157238504487, 0.3333333333333333, 0.9999999999999999]) {
+      expect(cube(w)).toBe(r(w));
+    }
+  });
+
   it("risk = clamp(7·total, 0, 100)", () => {
     expect(riskFromTotal(0)).toBe(0);
     expect(riskFromTotal(1)).toBe(7);
