@@ -230,6 +230,9 @@ export async function startNeonHttp(opts: NeonHttpOptions): Promise<NeonHttpServ
       return send(500, { message: `neon-http stand-in: ${(e as Error)?.message ?? e}` });
     }
   });
+  // No server-side keep-alive timeout: only the client closes idle sockets, so a request is never sent on
+  // a socket the server is closing (seen as "fetch failed" after a CPU-busy pause with Node's 5 s default).
+  server.keepAliveTimeout = 0;
   server.on("connection", (s) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));

@@ -361,6 +361,7 @@ export async function startOpenMeteo(opts: OpenMeteoOptions = {}): Promise<OpenM
       send(e instanceof ApiError ? 400 : 500, { error: true, reason: (e as Error).message });
     }
   });
+  server.keepAliveTimeout = 0; // only clients close idle sockets (no reuse-while-closing race)
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());

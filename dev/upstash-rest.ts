@@ -325,7 +325,9 @@ export async function startUpstashRest(opts: UpstashRestOptions): Promise<Upstas
       if (!res.headersSent) send(500, { error: `ERR internal: ${errorText(e)}` });
     }
   });
-  server.keepAliveTimeout = 5_000;
+  // No server-side keep-alive timeout: only the client closes idle sockets, so a request is never sent on
+  // a socket the server is closing (a busy event loop makes that race likely with Node's 5 s default).
+  server.keepAliveTimeout = 0;
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
