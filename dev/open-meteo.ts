@@ -19,7 +19,8 @@
  * min < mean < max, precipitation 0 on ~70 % of days with exponential showers, wind 1–15 m/s (higher when high and wet), cloud 0–100 % (cloudier when wet).
  *
  * Not emulated: hourly/current/minutely data (rejected with 400), models, grid-cell snapping, API keys,
- * rate limits. `stats()` / `GET /__stats` count requests (benchmarks report fetches); `DELETE /__stats` resets.
+ * rate limits; `timezone=auto` gives a whole-hour offset from the longitude (`Etc/GMT+7`), not the
+ * place's real zone and its daylight saving time. `stats()` / `GET /__stats` count requests (benchmarks report fetches); `DELETE /__stats` resets.
  *
  * Standalone: `npx tsx dev/open-meteo.ts [--port 8090]`.
  */
