@@ -19,7 +19,9 @@
  *   are plain left-to-right sums, which is what the golden cases were generated with (CPython
  *   ≤ 3.11 `sum()`; spec 11 says production's 3.12 used Neumaier — both agree to ~1e-15, but the
  *   goldens' bits, e.g. case 04's mean wind, are the sequential ones).
- * - An invalid `targetDate` throws a RangeError.
+ * - An invalid `targetDate` throws a RangeError; non-finite route coordinates throw a TypeError.
+ * - Forecast with < 5 days: W = 0 for accidents with a pattern, 0.5 for those without (spec 8's
+ *   order of tests; see `WeatherMode.Unusable`).
  */
 import {
   ELEVATION_DECAY_M,
@@ -94,8 +96,8 @@ function searchRadius(bandwidthKm: number, requested: number | null | undefined)
  * d ≤ 50 km or Ty ≥ 0.85) and the route-only factors S, E, Ty, G of the kept accidents.
  */
 export function prepareRoute(corpus: PreparedCorpus, route: RouteInput, searchRadiusKm?: number | null): RouteContext {
-  if (typeof route.latitude !== "number" || typeof route.longitude !== "number") {
-    throw new TypeError("route latitude and longitude must be numbers");
+  if (!Number.isFinite(route.latitude) || !Number.isFinite(route.longitude)) {
+    throw new TypeError("route latitude and longitude must be finite numbers");
   }
   const canonicalType = canonicalRouteType(route.route_type);
   const t = typeIndexOf(canonicalType);
@@ -163,7 +165,12 @@ export function prepareRoute(corpus: PreparedCorpus, route: RouteInput, searchRa
 const WeatherMode = {
   /** No current pattern (forecast missing): W = 0.5 for all. */
   NoForecast: 0,
-  /** Current pattern with < 5 days: W = 0 for all. */
+  /**
+   * Current pattern with < 5 days: W = 0 for every accident that has a pattern. An accident
+   * without a pattern still gets 0.5: section 8 tests "no pattern" first, as the original does
+   * (`similarity(...) if current and acc.pattern else 0.5`); 6.1/13's "W = 0 for every accident"
+   * assumes every accident has one.
+   */
   Unusable: 1,
   /** W from the similarity (0.5 for accidents without a pattern). */
   Normal: 2,
@@ -182,9 +189,9 @@ interface DayContext {
 /** W of kept accident j (same arithmetic in the hot loop, the top list and debug). */
 function weatherOf(corpus: PreparedCorpus, day: DayContext, i: number, scoresOut: Float64Array | null): { w: number; b: number } {
   if (day.mode === WeatherMode.NoForecast) return { w: 0.5, b: NaN };
-  if (day.mode === WeatherMode.Unusable) return { w: 0.0, b: 0.0 };
   const nAcc = corpus.weatherDays[i]!;
   if (nAcc === 0) return { w: 0.5, b: NaN };
+  if (day.mode === WeatherMode.Unusable) return { w: 0.0, b: 0.0 };
   const b = packedBaseSimilarity(day.current!, nAcc, corpus.freezeThaw[i]!, corpus.weatherSeries, corpus.seriesMean, corpus.seriesStd, i, scoresOut);
   return { w: day.applyX ? b * day.multiplier : b, b };
 }
@@ -233,15 +240,15 @@ export function scorePreparedRouteDay(
   const topJ = new Int32Array(TOP_LIST_LENGTH);
   const topInf = new Float64Array(TOP_LIST_LENGTH);
   let topCount = 0;
-  const fixedW = day.mode === WeatherMode.NoForecast ? 0.5 : 0.0;
+  const noForecast = day.mode === WeatherMode.NoForecast;
   const normal = day.mode === WeatherMode.Normal;
   for (let j = 0; j < nk; j++) {
     const i = kept[j]!;
     const tm = temporalWeightFromFactors(targetFactor, accFactor[i]!, day.targetDay - dayNumber[i]!, lambda, season[i] === day.targetSeason);
     const base = spatial[j]! * tm * elevation[j]! * routeTypeWeight[j]! * severityWeight[i]! * gradeW[j]!;
     let w: number;
-    if (!normal) w = fixedW;
-    else if (weatherDays[i] === 0) w = 0.5;
+    if (noForecast || weatherDays[i] === 0) w = 0.5;
+    else if (!normal) w = 0.0; // unusable current pattern
     else if (base === 0) w = 0; // influence is 0 whatever W is; W is recomputed when reported
     else {
       const b = packedBaseSimilarity(current!, weatherDays[i]!, freezeThaw[i]!, weatherSeries, seriesMean, seriesStd, i, null);
@@ -313,6 +320,7 @@ export function scorePreparedRouteDay(
       const { i, daysAgo, tm, w, b } = details(j, scores);
       const nAcc = weatherDays[i]!;
       const hasSimilarity = day.mode === WeatherMode.Normal && nAcc > 0;
+      const unusable = day.mode === WeatherMode.Unusable && nAcc > 0;
       scored[j] = {
         accident_id: corpus.accidentId[i]!,
         route_type: TYPE_NAMES[corpus.typeIndex[i]!] as AccidentRouteType,
@@ -328,10 +336,10 @@ export function scorePreparedRouteDay(
         has_weather_pattern: nAcc > 0,
         weather_days: nAcc,
         weather_similarity: w,
-        weather_base_similarity: hasSimilarity ? b : day.mode === WeatherMode.Unusable ? 0.0 : null,
-        weather_factor_scores: hasSimilarity ? factorScoresObject(scores) : day.mode === WeatherMode.Unusable ? {} : null,
-        freeze_thaw_current: hasSimilarity ? current!.freezeThaw : day.mode === WeatherMode.Unusable ? 0 : null,
-        freeze_thaw_accident: hasSimilarity ? freezeThaw[i]! : day.mode === WeatherMode.Unusable ? 0 : null,
+        weather_base_similarity: hasSimilarity ? b : unusable ? 0.0 : null,
+        weather_factor_scores: hasSimilarity ? factorScoresObject(scores) : unusable ? {} : null,
+        freeze_thaw_current: hasSimilarity ? current!.freezeThaw : unusable ? 0 : null,
+        freeze_thaw_accident: hasSimilarity ? freezeThaw[i]! : unusable ? 0 : null,
         weather_factor: combineWeather(w),
         total_influence: influence[j]!,
       };

@@ -178,8 +178,9 @@ describe("properties on generated inputs", () => {
     days.forEach((d, k) => expect(multi[k]).toEqual(scoreRouteDay(corpus, { route: req.route, ...d }, { debug: true })));
   });
 
-  it("an invalid target date throws", () => {
+  it("an invalid target date or route position throws", () => {
     expect(() => scoreRouteDay(corpus, { ...requests[0]!, targetDate: "2025-02-30" })).toThrow(RangeError);
+    expect(() => scoreRouteDay(corpus, { ...requests[0]!, route: { ...requests[0]!.route, latitude: NaN } })).toThrow(TypeError);
   });
 });
 

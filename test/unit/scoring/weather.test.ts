@@ -310,3 +310,44 @@ describe("packed similarity equals the reference (8)", () => {
     }
   });
 });
+
+describe("W fallbacks per accident (8, 13)", () => {
+  const accident = (id: number, nRows: number) => ({
+    accident_id: id,
+    date: "2015-05-10",
+    latitude: 40.25,
+    longitude: -105.6,
+    elevation_m: null,
+    activity: "climbing",
+    accident_type: null,
+    tags: "Alpine",
+    injury_severity: "fatal",
+    weather: Array.from({ length: nRows }, (_, k) => weatherRow(`2015-05-${String(4 + k).padStart(2, "0")}`, { temperature_avg: k })),
+  });
+  const corpus = buildCorpus([accident(1, 7), accident(2, 4)]);
+  const route = { latitude: 40.25, longitude: -105.6, route_type: "alpine", elevation_m: null, grade: null };
+  const dates = ["2025-04-14", "2025-04-15", "2025-04-16", "2025-04-17", "2025-04-18", "2025-04-19", "2025-04-20"];
+  const stats = { temperature: [0, 5] as const };
+  const scored = (forecast: ForecastDay[] | null) =>
+    (scoreRouteDay(corpus, { route, targetDate: "2025-04-20", forecast, weatherStats: stats }, { debug: true }).debug as {
+      scored_accidents: ScoredAccidentDebug[];
+    }).scored_accidents;
+
+  it("forecast missing: 0.5 for all, similarity fields null", () => {
+    for (const s of scored(null)) {
+      expect(s).toMatchObject({ weather_similarity: 0.5, weather_base_similarity: null, weather_factor_scores: null, freeze_thaw_current: null, weather_factor: 0.125 });
+    }
+  });
+  it("forecast with 4 days: 0 with a pattern (B 0, scores {}), 0.5 without one", () => {
+    const [withPattern, without] = scored(dates.slice(3).map((d) => forecastRow(d, 1)));
+    expect(withPattern).toMatchObject({ has_weather_pattern: true, weather_days: 7, weather_similarity: 0, weather_base_similarity: 0, weather_factor_scores: {}, freeze_thaw_current: 0, freeze_thaw_accident: 0, weather_factor: 0, total_influence: 0 });
+    expect(without).toMatchObject({ has_weather_pattern: false, weather_days: 0, weather_similarity: 0.5, weather_base_similarity: null, weather_factor_scores: null, freeze_thaw_current: null, weather_factor: 0.125 });
+    expect(without!.total_influence).toBeGreaterThan(0);
+  });
+  it("forecast fine: similarity with a pattern, 0.5 without", () => {
+    const [withPattern, without] = scored(dates.map((d, k) => forecastRow(d, k)));
+    expect(withPattern!.weather_base_similarity).toBeGreaterThan(0);
+    expect(Object.keys(withPattern!.weather_factor_scores!)).toEqual(["temperature", "precipitation", "wind_speed", "visibility", "cloud_cover", "freeze_thaw"]);
+    expect(without).toMatchObject({ weather_similarity: 0.5, weather_base_similarity: null, weather_factor_scores: null });
+  });
+});
