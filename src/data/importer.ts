@@ -182,12 +182,12 @@ interface FileResult {
   wholeFileRejected: boolean;
 }
 
-function validateFile(
+async function validateFile(
   spec: TableSpec<Row>,
   { header, records }: ParsedCsv,
   targets: Map<TableName, FileResult>,
   progress: (done: number) => void,
-): FileResult {
+): Promise<FileResult> {
   const file = spec.file;
   const out: FileResult = {
     rows: [],
@@ -220,7 +220,10 @@ function validateFile(
   const firstLine = new Map<Key, number>();
   let done = 0;
   for (const rec of records) {
-    if (++done % 2000 === 0) progress(done);
+    if (++done % 2000 === 0) {
+      progress(done);
+      await yieldToEventLoop();
+    }
     if (isProblem(rec)) {
       reject(rec.line, rec.problem);
       continue;
@@ -320,6 +323,31 @@ async function readDataVersion(sql: ImportSql): Promise<number> {
 
 const errMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/** Lets timers and sockets run during long synchronous work (keep-alive expiry, progress redraws). */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The request never reached Postgres or its answer was lost (the driver's `fetch` failed) — e.g. a
+ * keep-alive connection the server closed just as it was reused. Not SQL errors, not HTTP errors.
+ */
+const isConnectionError = (e: unknown) => /^Error connecting to database\b/.test(errMessage(e));
+
+/**
+ * Runs `fn`, again (up to 3 attempts) after a connection error. Safe for the import because every
+ * statement is an idempotent upsert; `onRetry` records that it happened.
+ */
+async function withRetry<T>(fn: () => Promise<T>, onRetry: (e: unknown) => void, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (attempt >= attempts || !isConnectionError(e)) throw e;
+      onRetry(e);
+      await new Promise((r) => setTimeout(r, 150 * attempt));
+    }
+  }
+}
+
 /** The four files' contents by file name, for importing without a folder (e.g. generated demo data). */
 export type DatasetFiles = Record<"mountains.csv" | "routes.csv" | "accidents.csv" | "weather.csv", string>;
 
@@ -356,7 +384,7 @@ export async function importDataset(
   // 2. The database must answer before we spend time validating.
   let before: number;
   try {
-    before = await readDataVersion(sql);
+    before = await withRetry(() => readDataVersion(sql), () => {});
   } catch (e) {
     throw new ImportError(`cannot query the database: ${errMessage(e)}`);
   }
@@ -379,7 +407,7 @@ export async function importDataset(
   const total = [...parsed.values()].reduce((n, p) => n + p.records.length, 0);
   let validated = 0;
   for (const spec of specs) {
-    const r = validateFile(spec, parsed.get(spec.table)!, results, (done) =>
+    const r = await validateFile(spec, parsed.get(spec.table)!, results, (done) =>
       onProgress({ phase: "validate", table: spec.table, done: validated + done, total }),
     );
     results.set(spec.table, r);
@@ -407,16 +435,18 @@ export async function importDataset(
   for (const [i, group] of requests.entries()) {
     let res: unknown[][];
     try {
-      res = (await sql.transaction([
-        sql.query(RESET_CHANGES_SQL),
-        ...group.map((s) => s.query),
-        sql.query(BUMP_VERSION_SQL),
-      ])) as unknown[][];
+      const send = () =>
+        sql.transaction([sql.query(RESET_CHANGES_SQL), ...group.map((s) => s.query), sql.query(BUMP_VERSION_SQL)]) as Promise<unknown[][]>;
+      res = await withRetry(send, (e) =>
+        warnings.push(
+          `request ${i + 1} of ${requests.length} was sent again after a connection error (${errMessage(e)}); ` +
+            `if the first attempt had committed, its changes are counted as unchanged`,
+        ),
+      );
     } catch (e) {
       const what = [...new Set(group.map((s) => s.table))].join(", ");
-      throw new ImportError(
-        `loading ${what} failed (request ${i + 1} of ${requests.length}; earlier requests were committed): ${errMessage(e)}`,
-      );
+      const committed = i > 0 ? `; requests 1–${i} were committed` : "; nothing was committed";
+      throw new ImportError(`loading ${what} failed (request ${i + 1} of ${requests.length}${committed}): ${errMessage(e)}`);
     }
     group.forEach((s, k) => {
       const [c] = res[k + 1] as { inserted: number; updated: number }[];
