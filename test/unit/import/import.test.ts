@@ -157,6 +157,42 @@ describe("upserts", () => {
   });
 });
 
+describe("connection errors", () => {
+  it("a load request whose connection fails is sent again (upserts are idempotent), with a warning", async () => {
+    await reset();
+    let failures = 0;
+    neonConfig.fetchFunction = async (url: string, init: RequestInit) => {
+      if (failures === 0 && String(init.body).startsWith('{"queries"')) {
+        failures++;
+        throw new TypeError("fetch failed");
+      }
+      return fetch(url, init);
+    };
+    try {
+      const r = await importDataset(sql, join(FIXTURES, "base"));
+      expect(failures).toBe(1);
+      expect(r.rejected).toEqual([]);
+      expect(r.warnings).toEqual([
+        "request 1 of 1 was sent again after a connection error (Error connecting to database: TypeError: fetch failed); " +
+          "if the first attempt had committed, its changes are counted as unchanged",
+      ]);
+      expect(r.tables.accident_weather).toMatchObject({ valid: 4, inserted: 4 });
+      expect(await ids("accident_weather", "weather_id")).toEqual([1, 2, 3, 4]);
+    } finally {
+      neonConfig.fetchFunction = undefined;
+    }
+  });
+
+  it("an unreachable database is a fatal ImportError", async () => {
+    neonConfig.fetchEndpoint = () => "http://127.0.0.1:9/sql";
+    try {
+      await expect(importDataset(sql, join(FIXTURES, "base"))).rejects.toThrow(/^cannot query the database: Error connecting to database/);
+    } finally {
+      neonConfig.fetchEndpoint = () => srv.endpoint;
+    }
+  });
+});
+
 /** Hand-made broken datasets: precise `file:line: reason`, and the good rows still loaded. */
 const CASES: {
   dir: string;
