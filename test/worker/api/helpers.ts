@@ -11,6 +11,7 @@
 import { env, exports } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { Redis } from "@upstash/redis";
+import entry from "../../../src/index";
 import { createSql } from "../../../src/data/db";
 import { dateRange, todayUtc } from "../../../src/dates";
 
@@ -21,11 +22,16 @@ export const sql = createSql(env.DATABASE_URL, env.NEON_HTTP_ENDPOINT);
 
 const worker = exports.default as Required<ExportedHandler<typeof env>>;
 
-/** One request through the Worker's fetch handler; waits for its waitUntil work (counters). */
+/**
+ * One request through the Worker's fetch handler; waits for its waitUntil work (counters).
+ * `exports.default` always runs with the configured bindings; with other bindings (a broken Redis
+ * URL, another CORS list) the entry module's handler is called directly.
+ */
 export async function call(path: string, init: RequestInit = {}, workerEnv: typeof env = env): Promise<Response> {
   const ctx = createExecutionContext();
   const url = path.startsWith("http") ? path : `${BASE}${path}`;
-  const res = await worker.fetch(new Request(url, init) as any, workerEnv, ctx);
+  const handler = workerEnv === env ? worker : (entry as Required<ExportedHandler<typeof env>>);
+  const res = await handler.fetch(new Request(url, init) as any, workerEnv, ctx);
   await waitOnExecutionContext(ctx);
   return res as unknown as Response;
 }
@@ -53,7 +59,7 @@ export const MOUNTAINS = [
 ] as const;
 
 type RouteRow = { id: number; name: string; mountain: number; type: string | null; grade: string | null; lat: number | null; lon: number | null };
-/** 900001–900012 located; 900013 has neither own nor mountain coordinates (unscorable). */
+/** All located but 900013, which has neither own nor mountain coordinates (unscorable). */
 export const ROUTES: RouteRow[] = [
   { id: 900001, name: "Zedtest North Ridge", mountain: 900001, type: "alpine", grade: "5.6", lat: -44.501, lon: 169.502 },
   { id: 900002, name: "Zedtest East Face", mountain: 900001, type: "trad", grade: "5.9", lat: -44.503, lon: 169.507 },
@@ -68,6 +74,7 @@ export const ROUTES: RouteRow[] = [
   { id: 900011, name: "Zedtest 100% Gully_", mountain: 900002, type: "alpine", grade: null, lat: -44.64, lon: 169.63 },
   { id: 900012, name: "Zedtest Degraded Slab", mountain: 900001, type: "trad", grade: "5.8", lat: -44.515, lon: 169.515 },
   { id: 900013, name: "Zedtest Nowhere", mountain: 900003, type: "trad", grade: null, lat: null, lon: null },
+  { id: 900014, name: "Zedtest Outage Ramp", mountain: 900001, type: "alpine", grade: "5.3", lat: -44.517, lon: 169.517 },
 ];
 export const LOCATED_ROUTES = ROUTES.filter((r) => r.id !== 900013).map((r) => r.id);
 
