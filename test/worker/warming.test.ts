@@ -4,7 +4,7 @@
  * run record. The test database holds the real shared dataset (imported by the global setup).
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { Redis } from "@upstash/redis";
 import { ScoreService } from "../../src/service/score-service";
@@ -13,7 +13,9 @@ import type { RunRecord } from "../../src/warming/runs";
 type SendBatchSpy = { mock: { calls: [{ body: unknown }[]][] } } & ReturnType<typeof vi.fn>;
 const ADMIN = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
 const redis = new Redis({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN, automaticDeserialization: false });
-const worker = exports.default as unknown as Required<ExportedHandler<typeof env>>;
+// The Worker module itself (same isolate and module instances as the queue consumer the pool runs).
+import workerModule from "../../src/index";
+const worker = workerModule as Required<typeof workerModule>;
 
 async function call(path: string, init: RequestInit = {}): Promise<Response> {
   return worker.fetch(new Request(`http://edge.test${path}`, init) as any, env, createExecutionContext());
