@@ -31,7 +31,7 @@
  * (excluded cols)`, so unchanged rows are not rewritten; `RETURNING (xmax = 0)` tells inserts from
  * updates, and unchanged = valid − inserted − updated. Statements are grouped into
  * `sql.transaction([...])` requests of at most `maxRequestBytes` (default 24 MiB; Neon accepts 64 MB),
- * so a normal dataset (the full reference export is ~9 MB) loads in ONE atomic transaction.
+ * so a normal dataset (the full reference export is one ~10.5 MB request) loads in ONE atomic transaction.
  * Each transaction ends by bumping data_version (version + 1, updated_at = now()) if and only if
  * one of its statements inserted or updated a row (counted in a transaction-local setting), so a
  * re-import leaves the version alone and a larger import that needs several requests still never
@@ -432,6 +432,7 @@ export async function importDataset(
   const loadTotal = statements.reduce((n, s) => n + s.rows, 0);
   let loaded = 0;
   let after = before;
+  if (requests.length) onProgress({ phase: "load", table: requests[0][0].table, done: 0, total: loadTotal });
   for (const [i, group] of requests.entries()) {
     let res: unknown[][];
     try {
