@@ -114,8 +114,9 @@ export function prepareRoute(corpus: PreparedCorpus, route: RouteInput, searchRa
   // d ≥ R·|Δφ| for every pair, so accidents further than this in latitude alone cannot be within
   // 50 km; the small margin keeps the exact haversine test authoritative near the boundary.
   const latReject = (PREFILTER_RADIUS_KM + 1e-6) / EARTH_RADIUS_KM;
+  // Two allocations per route: the kept indices and one buffer holding d, S, E, Ty, G.
   const keptTmp = new Int32Array(n);
-  const distTmp = new Float64Array(n);
+  const buf = new Float64Array(5 * n);
   let nk = 0;
   for (let i = 0; i < n; i++) {
     const ty = ROUTE_TYPE_MATRIX[row + typeIndex[i]!]!;
@@ -124,24 +125,31 @@ export function prepareRoute(corpus: PreparedCorpus, route: RouteInput, searchRa
     const d = haversineKmRad(latR, lonR, cosR, latRad[i]!, lonRad[i]!, cosLat[i]!);
     if (typeOk || d <= PREFILTER_RADIUS_KM) {
       keptTmp[nk] = i;
-      distTmp[nk] = d;
+      buf[nk] = d;
+      buf[3 * n + nk] = ty;
       nk++;
     }
   }
   const kept = keptTmp.subarray(0, nk);
-  const distanceKm = distTmp.subarray(0, nk);
-  const spatial = new Float64Array(nk);
-  const elevation = new Float64Array(nk);
-  const routeTypeWeight = new Float64Array(nk);
-  const gradeW = new Float64Array(nk);
-  for (let j = 0; j < nk; j++) {
-    const i = kept[j]!;
-    spatial[j] = spatialWeight(distanceKm[j]!, bandwidthKm);
-    const ae = elevationM[i]!;
-    elevation[j] = elevationWeight(routeElevationM, Number.isNaN(ae) ? null : ae, elevationDecayM);
-    routeTypeWeight[j] = ROUTE_TYPE_MATRIX[row + typeIndex[i]!]!;
-    const ag = gradeDifficulty[i]!;
-    gradeW[j] = gradeWeight(routeGradeDifficulty, Number.isNaN(ag) ? null : ag);
+  const distanceKm = buf.subarray(0, nk);
+  const spatial = buf.subarray(n, n + nk);
+  const elevation = buf.subarray(2 * n, 2 * n + nk);
+  const routeTypeWeight = buf.subarray(3 * n, 3 * n + nk);
+  const gradeW = buf.subarray(4 * n, 4 * n + nk);
+  for (let j = 0; j < nk; j++) spatial[j] = spatialWeight(distanceKm[j]!, bandwidthKm);
+  if (routeElevationM === null) elevation.fill(1.0);
+  else {
+    for (let j = 0; j < nk; j++) {
+      const ae = elevationM[kept[j]!]!;
+      elevation[j] = elevationWeight(routeElevationM, Number.isNaN(ae) ? null : ae, elevationDecayM);
+    }
+  }
+  if (routeGradeDifficulty === null) gradeW.fill(1.0);
+  else {
+    for (let j = 0; j < nk; j++) {
+      const ag = gradeDifficulty[kept[j]!]!;
+      gradeW[j] = gradeWeight(routeGradeDifficulty, Number.isNaN(ag) ? null : ag);
+    }
   }
   return {
     canonicalType,
@@ -184,6 +192,53 @@ interface DayContext {
   readonly multiplier: number;
   readonly targetDay: number;
   readonly targetSeason: number;
+}
+
+/**
+ * Accidents whose influence is provably below 2⁻⁶⁰ of the running total (base · max F) skip the
+ * weather similarity: together they could change the total by at most n·2⁻⁶⁰ ≈ 4e-15 relative
+ * for 4,000 accidents — the size of summation-order noise, which the spec accepts (11) — while
+ * most far-away accidents of a broad type (S < 1e-30 for ~70 % of an alpine route's kept set) no
+ * longer cost a similarity each. They are computed exactly whenever they could reach the top list,
+ * and in `debug` output.
+ */
+const NEGLIGIBLE_RELATIVE = 2 ** -60;
+
+/**
+ * The top-50 list: influence descending, ties by input position ascending. Insertion into a
+ * sorted array of at most 50 — no full sort.
+ */
+class TopList {
+  readonly j = new Int32Array(TOP_LIST_LENGTH);
+  readonly inf = new Float64Array(TOP_LIST_LENGTH);
+  count = 0;
+
+  full(): boolean {
+    return this.count === TOP_LIST_LENGTH;
+  }
+
+  /** Influence of the last entry (only meaningful when full). */
+  last(): number {
+    return this.inf[this.count - 1]!;
+  }
+
+  offer(j: number, inf: number): void {
+    const n = this.count;
+    if (n === TOP_LIST_LENGTH) {
+      const lastInf = this.inf[n - 1]!;
+      if (inf < lastInf || (inf === lastInf && j > this.j[n - 1]!)) return;
+    }
+    let p = n < TOP_LIST_LENGTH ? this.count++ : TOP_LIST_LENGTH - 1;
+    while (p > 0) {
+      const prev = this.inf[p - 1]!;
+      if (prev > inf || (prev === inf && this.j[p - 1]! < j)) break;
+      this.inf[p] = prev;
+      this.j[p] = this.j[p - 1]!;
+      p--;
+    }
+    this.inf[p] = inf;
+    this.j[p] = j;
+  }
 }
 
 /** W of kept accident j (same arithmetic in the hot loop, the top list and debug). */
@@ -237,35 +292,52 @@ export function scorePreparedRouteDay(
   const accFactor = corpus.temporalFactor[route.typeIndex]!;
   const targetFactor = temporalTargetFactor(lambda, day.targetDay);
   const influence = new Float64Array(nk);
-  const topJ = new Int32Array(TOP_LIST_LENGTH);
-  const topInf = new Float64Array(TOP_LIST_LENGTH);
-  let topCount = 0;
+  const top = new TopList();
   const noForecast = day.mode === WeatherMode.NoForecast;
   const normal = day.mode === WeatherMode.Normal;
+  // F ≤ X³ (B ≤ 1, and 0.125 for the fallbacks); the margin covers rounding.
+  const fMax = (day.applyX ? day.multiplier * day.multiplier * day.multiplier : 1) * (1 + 1e-9);
+  let running = 0; // sum of the influences computed so far
+  let deferred = 0;
+  const baseOf = (j: number, i: number, tm: number) =>
+    spatial[j]! * tm * elevation[j]! * routeTypeWeight[j]! * severityWeight[i]! * gradeW[j]!;
   for (let j = 0; j < nk; j++) {
     const i = kept[j]!;
     const tm = temporalWeightFromFactors(targetFactor, accFactor[i]!, day.targetDay - dayNumber[i]!, lambda, season[i] === day.targetSeason);
-    const base = spatial[j]! * tm * elevation[j]! * routeTypeWeight[j]! * severityWeight[i]! * gradeW[j]!;
+    const base = baseOf(j, i, tm);
     let w: number;
     if (noForecast || weatherDays[i] === 0) w = 0.5;
     else if (!normal) w = 0.0; // unusable current pattern
     else if (base === 0) w = 0; // influence is 0 whatever W is; W is recomputed when reported
-    else {
+    else if (base * fMax < running * NEGLIGIBLE_RELATIVE) {
+      // Bounded by 2⁻⁶⁰ of the total so far: defer W (see `NEGLIGIBLE_RELATIVE`).
+      influence[j] = -base;
+      deferred++;
+      continue;
+    } else {
       const b = packedBaseSimilarity(current!, weatherDays[i]!, freezeThaw[i]!, weatherSeries, seriesMean, seriesStd, i, null);
       w = day.applyX ? b * day.multiplier : b;
     }
     const inf = base * combineWeather(w);
     influence[j] = inf;
-    // Bounded insertion: descending influence, ties keep input order.
-    if (topCount < TOP_LIST_LENGTH || inf > topInf[topCount - 1]!) {
-      let p = topCount < TOP_LIST_LENGTH ? topCount++ : TOP_LIST_LENGTH - 1;
-      while (p > 0 && topInf[p - 1]! < inf) {
-        topInf[p] = topInf[p - 1]!;
-        topJ[p] = topJ[p - 1]!;
-        p--;
+    running += inf;
+    top.offer(j, inf);
+  }
+  if (deferred > 0) {
+    // A deferred accident matters only if it could still enter the top list; compute those exactly
+    // (all of them when the list is not full). The others stay out of the total.
+    for (let j = 0; j < nk; j++) {
+      const negBase = influence[j]!;
+      if (!(negBase < 0)) continue;
+      if (top.full() && -negBase * fMax < top.last()) {
+        influence[j] = 0;
+        continue;
       }
-      topInf[p] = inf;
-      topJ[p] = j;
+      const i = kept[j]!;
+      const b = packedBaseSimilarity(current!, weatherDays[i]!, freezeThaw[i]!, weatherSeries, seriesMean, seriesStd, i, null);
+      const inf = -negBase * combineWeather(day.applyX ? b * day.multiplier : b);
+      influence[j] = inf;
+      top.offer(j, inf);
     }
   }
   const total = numpySum(influence, nk);
@@ -279,11 +351,11 @@ export function scorePreparedRouteDay(
     const { w, b } = weatherOf(corpus, day, i, scoresOut);
     return { i, daysAgo, tm, w, b };
   };
-  const top: TopContributingAccident[] = new Array(topCount);
-  for (let r = 0; r < topCount; r++) {
-    const j = topJ[r]!;
+  const topList: TopContributingAccident[] = new Array(top.count);
+  for (let r = 0; r < top.count; r++) {
+    const j = top.j[r]!;
     const { i, daysAgo, tm, w } = details(j, null);
-    top[r] = topListEntry({
+    topList[r] = topListEntry({
       accidentId: corpus.accidentId[i]!,
       totalInfluence: influence[j]!,
       distanceKm: route.distanceKm[j]!,
@@ -300,7 +372,7 @@ export function scorePreparedRouteDay(
   const result: RiskResult = {
     risk_score: riskScore,
     num_contributing_accidents: nk,
-    top_contributing_accidents: top,
+    top_contributing_accidents: topList,
     metadata: {
       route_type: type,
       search_date: searchDate,
@@ -341,7 +413,8 @@ export function scorePreparedRouteDay(
         freeze_thaw_current: hasSimilarity ? current!.freezeThaw : unusable ? 0 : null,
         freeze_thaw_accident: hasSimilarity ? freezeThaw[i]! : unusable ? 0 : null,
         weather_factor: combineWeather(w),
-        total_influence: influence[j]!,
+        // Exact even for accidents deferred as negligible (same operations as the hot loop).
+        total_influence: baseOf(j, i, tm) * combineWeather(w),
       };
     }
     result.debug = {

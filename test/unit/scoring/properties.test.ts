@@ -184,6 +184,52 @@ describe("properties on generated inputs", () => {
   });
 });
 
+describe("negligible accidents (deferred similarity)", () => {
+  // Near accidents first (large influence), then many far ones of the same type (S ≈ 0 but > 0).
+  const r = rng(99);
+  const make = (id: number, lat: number, lon: number) => {
+    const a = randomAccident(r, id, { lat, lon });
+    return { ...a, latitude: lat + r() * 0.01, longitude: lon + r() * 0.01, date: a.date ?? "2001-06-01", tags: "Alpine" };
+  };
+  const forecast = randomForecast(() => 0.5, "2025-06-10", false);
+  const request = (route_type: string): ScoreRequest => ({
+    route: { latitude: 46.85, longitude: -121.76, route_type, elevation_m: 3000, grade: null },
+    targetDate: "2025-06-10",
+    forecast: forecast!.map((f, k) => ({ ...f, temperature_2m_mean: f.temperature_2m_mean! + k, cloud_cover_mean: 10 * k })),
+    weatherStats: { temperature: [0, 5], precipitation: [1, 2], wind_speed: [3, 2] },
+  });
+
+  function exactCheck(accidents: AccidentInput[], routeType: string) {
+    const res = scoreRouteDay(buildCorpus(accidents), request(routeType), { debug: true });
+    const scored = "scored_accidents" in res.debug! ? res.debug!.scored_accidents : [];
+    const exactTotal = scored.reduce((a, s) => a + s.total_influence, 0);
+    expect(Math.abs(total(res) - exactTotal)).toBeLessThanOrEqual(1e-13 * exactTotal);
+    const order = [...scored.keys()].sort((a, b) => scored[b]!.total_influence - scored[a]!.total_influence || a - b);
+    expect(res.top_contributing_accidents.map((t) => t.accident_id)).toEqual(order.slice(0, 50).map((k) => scored[k]!.accident_id));
+    const { debug: _d, ...rest } = res;
+    expect(scoreRouteDay(buildCorpus(accidents), request(routeType))).toEqual(rest);
+    return res;
+  }
+
+  it("the total stays exact to 1e-13 and the top list equals the exact ranking (list full)", () => {
+    const accidents = [
+      ...Array.from({ length: 80 }, (_, k) => make(k + 1, 46.85, -121.76)),
+      ...Array.from({ length: 300 }, (_, k) => make(1000 + k, 46.85 + 8 + (k % 10), -121.76 + 15)),
+    ];
+    const res = exactCheck(accidents, "alpine");
+    expect(res.num_contributing_accidents).toBe(380);
+  });
+
+  it("deferred accidents fill the list exactly when few accidents matter", () => {
+    const accidents = [
+      ...Array.from({ length: 5 }, (_, k) => make(k + 1, 46.85, -121.76)),
+      ...Array.from({ length: 200 }, (_, k) => make(1000 + k, 46.85 + 8 + (k % 10), -121.76 + 15)),
+    ];
+    exactCheck(accidents, "alpine");
+    exactCheck(accidents, "sport");
+  });
+});
+
 describe("empty results (10.3)", () => {
   const route = { latitude: 46.85, longitude: -121.76, route_type: "alpine", elevation_m: null, grade: null };
   const request: ScoreRequest = { route, targetDate: "2025-08-01", forecast: null, weatherStats: null };
