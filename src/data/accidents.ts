@@ -27,14 +27,16 @@ WITH a AS (
    AND w.latitude = round(a.latitude::numeric, 2)::float8
    AND w.longitude = round(a.longitude::numeric, 2)::float8
    AND w.date BETWEEN a.date - 6 AND a.date
+), windows AS (
+  SELECT w.owner, json_agg(json_build_array(to_char(w.date, 'YYYY-MM-DD'), w.temperature_avg,
+           w.temperature_min, w.temperature_max, w.precipitation_total, w.wind_speed_avg,
+           w.visibility_avg, w.cloud_cover_avg) ORDER BY w.date, (w.accident_id IS NULL), w.weather_id) AS weather
+  FROM linked w GROUP BY w.owner
 )
 SELECT a.accident_id, to_char(a.date, 'YYYY-MM-DD') AS date, a.latitude, a.longitude, a.elevation_ft,
-       a.activity, a.accident_type, a.tags, a.injury_severity,
-       COALESCE((SELECT json_agg(json_build_array(to_char(w.date, 'YYYY-MM-DD'), w.temperature_avg,
-                   w.temperature_min, w.temperature_max, w.precipitation_total, w.wind_speed_avg,
-                   w.visibility_avg, w.cloud_cover_avg) ORDER BY w.date, (w.accident_id IS NULL), w.weather_id)
-                 FROM linked w WHERE w.owner = a.accident_id), '[]'::json) AS weather
-FROM a ORDER BY a.accident_id`;
+       a.activity, a.accident_type, a.tags, a.injury_severity, COALESCE(windows.weather, '[]'::json) AS weather
+FROM a LEFT JOIN windows ON windows.owner = a.accident_id
+ORDER BY a.accident_id`;
 
 type WeatherTuple = [string, ...(number | null)[]];
 
