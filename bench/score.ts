@@ -17,8 +17,10 @@
  */
 import { readFileSync } from "node:fs";
 import os from "node:os";
+import v8 from "node:v8";
+import vm from "node:vm";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parse } from "csv-parse/sync";
 import {
   buildCorpus,
@@ -34,6 +36,7 @@ import {
   type WeatherStats,
 } from "../src/scoring";
 import { isoDateFromDayNumber, parseIsoDate } from "../src/scoring/dates";
+import { pyRound } from "../src/scoring/numeric";
 
 const DATA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../shared/data/safeascent");
 const FT_TO_M = 0.3048;
@@ -54,9 +57,13 @@ function str(s: string | undefined): string | null {
   return s === undefined || s === "" ? null : s;
 }
 
-/** Coordinates rounded to 0.01° as a map key. */
-function placeKey(lat: number, lon: number): string {
-  return `${lat.toFixed(2)},${lon.toFixed(2)}`;
+/**
+ * Coordinates rounded to 0.01° as a map key. Python's `round(x, 2)` on the double (which is how
+ * the source data's place-linked rows were keyed: it links more rows than rounding the decimal
+ * text half-up, 13,597 vs 13,583).
+ */
+function placeKey(lat: string, lon: string): string {
+  return `${pyRound(Number(lat), 2)},${pyRound(Number(lon), 2)}`;
 }
 
 interface WeatherRecord {
@@ -109,10 +116,8 @@ export function loadData(): BenchData {
       list.push(rec);
       byAccident.set(rec.accidentId, list);
     } else {
-      const lat = num(w.latitude);
-      const lon = num(w.longitude);
-      if (lat === null || lon === null) continue;
-      const key = placeKey(lat, lon);
+      if (num(w.latitude) === null || num(w.longitude) === null) continue;
+      const key = placeKey(w.latitude!, w.longitude!);
       const list = byPlace.get(key) ?? [];
       list.push(rec);
       byPlace.set(key, list);
@@ -133,7 +138,7 @@ export function loadData(): BenchData {
       linkedById++;
     }
     if (d && lat !== null && lon !== null) {
-      for (const r of byPlace.get(placeKey(lat, lon)) ?? []) {
+      for (const r of byPlace.get(placeKey(a.latitude!, a.longitude!)) ?? []) {
         if (r.day >= d.dayNumber - 6 && r.day <= d.dayNumber) {
           recs.push(r);
           linkedByPlace++;
@@ -222,6 +227,12 @@ function syntheticDay(r: () => number, route: RouteInput, targetDay: number, sto
   return { forecast, stats };
 }
 
+/** A callable `gc()` without a command-line flag (for the retained-memory figure). */
+function exposeGc(): () => void {
+  v8.setFlagsFromString("--expose-gc");
+  return vm.runInNewContext("gc") as () => void;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const n = s.length;
@@ -253,11 +264,11 @@ function main(): void {
     corpus = buildCorpus(data.accidents);
     buildTimes.push(performance.now() - s);
   }
-  const global = globalThis as { gc?: () => void };
-  global.gc?.();
+  const gc = exposeGc();
+  gc();
   const heapBefore = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
   const extra = buildCorpus(data.accidents);
-  global.gc?.();
+  gc();
   const heapAfter = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
   const bytes = serializeCorpus(extra);
   const deserTimes: number[] = [];
@@ -272,7 +283,7 @@ function main(): void {
   );
   console.log(
     `corpus size: typed arrays ${fmt(corpusByteSize(corpus) / 1024, 0)} KiB, serialised ${fmt(bytes.byteLength / 1024, 0)} KiB, deserialise median ${fmt(median(deserTimes), 2)} ms` +
-      (global.gc ? `, heap delta ${fmt((heapAfter - heapBefore) / 1024, 0)} KiB` : ""),
+      `, retained heap+buffers ${fmt((heapAfter - heapBefore) / 1024, 0)} KiB per corpus`,
   );
 
   // ---- route-days ----
@@ -335,6 +346,21 @@ function main(): void {
   console.log(
     `per route-day: median ${fmt(median(perDay) * 1000)} µs, p90 ${fmt(percentile(perDay, 90) * 1000)} µs, p99 ${fmt(percentile(perDay, 99) * 1000)} µs (debug on: median ${fmt(median(debugTimes) * 1000)} µs)`,
   );
+  // Every canonical planned type on the same routes and days (the data has few non-alpine/trad types).
+  const perType: string[] = [];
+  for (const type of ["alpine", "ice", "mixed", "trad", "sport", "aid", "boulder"]) {
+    const times: number[] = [];
+    let keptType = 0;
+    for (const job of jobs.slice(0, 120)) {
+      const route = { ...job.route, route_type: type };
+      const s = performance.now();
+      const res = scoreRouteDay(corpus, { route, ...job.days[3]! });
+      times.push(performance.now() - s);
+      keptType += res.num_contributing_accidents;
+    }
+    perType.push(`${type} ${fmt(median(times) * 1000, 0)} µs (${fmt(keptType / times.length, 0)} kept)`);
+  }
+  console.log(`per planned type, median per route-day: ${perType.join(", ")}`);
   console.log(
     `per route's 7 days: median ${fmt(median(perRoute7Multi), 3)} ms with scoreRouteDays (route work shared), ${fmt(median(perRoute7Single), 3)} ms as 7 × scoreRouteDay`,
   );
@@ -342,4 +368,5 @@ function main(): void {
   console.log(`score: ${fmt(median(perDay) * 1000)} µs per route-day, ${data.accidents.length} accidents`);
 }
 
-main();
+// Run only when executed (tsx bench/score.ts), not when imported for its loader.
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) main();
