@@ -75,6 +75,7 @@ export const ROUTES: RouteRow[] = [
   { id: 900012, name: "Zedtest Degraded Slab", mountain: 900001, type: "trad", grade: "5.8", lat: -44.515, lon: 169.515 },
   { id: 900013, name: "Zedtest Nowhere", mountain: 900003, type: "trad", grade: null, lat: null, lon: null },
   { id: 900014, name: "Zedtest Outage Ramp", mountain: 900001, type: "alpine", grade: "5.3", lat: -44.517, lon: 169.517 },
+  { id: 900015, name: "Zedtest Schema Wall", mountain: 900001, type: "mixed", grade: "M5", lat: -44.519, lon: 169.519 },
 ];
 export const LOCATED_ROUTES = ROUTES.filter((r) => r.id !== 900013).map((r) => r.id);
 
