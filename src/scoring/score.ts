@@ -27,23 +27,19 @@ import {
   ELEVATION_DECAY_M,
   MAX_SEARCH_RADIUS_KM,
   MIN_WEATHER_DAYS,
-  PREFILTER_RADIUS_KM,
-  PREFILTER_TYPE_THRESHOLD,
   RISK_NORMALIZATION_FACTOR,
-  ROUTE_TYPE_MATRIX,
   SPATIAL_BANDWIDTH_KM,
   TEMPORAL_LAMBDA_PER_DAY,
   TOP_LIST_LENGTH,
-  TYPE_COUNT,
   TYPE_NAMES,
-  EARTH_RADIUS_KM,
   typeIndex as typeIndexOf,
 } from "./constants";
 import type { PreparedCorpus } from "./corpus";
 import { isoDateFromDayNumber, parseIsoDate, seasonOfMonth } from "./dates";
 import { elevationWeight } from "./factors/elevation";
 import { gradeWeight, parseGrade } from "./factors/grade";
-import { haversineKmRad, spatialWeight, toRadians } from "./factors/spatial";
+import { spatialWeight, toRadians } from "./factors/spatial";
+import { selectAccidents } from "./selection";
 import { temporalTargetFactor, temporalWeightFromFactors } from "./factors/temporal";
 import { analyseExtremeWeather } from "./extreme-weather";
 import { numpySum } from "./numeric";
@@ -109,27 +105,15 @@ export function prepareRoute(corpus: PreparedCorpus, route: RouteInput, searchRa
   const lonR = toRadians(route.longitude);
   const cosR = Math.cos(latR);
   const n = corpus.count;
-  const { latRad, lonRad, cosLat, typeIndex, elevationM, gradeDifficulty } = corpus;
-  const row = t * TYPE_COUNT;
-  // d ≥ R·|Δφ| for every pair, so accidents further than this in latitude alone cannot be within
-  // 50 km; the small margin keeps the exact haversine test authoritative near the boundary.
-  const latReject = (PREFILTER_RADIUS_KM + 1e-6) / EARTH_RADIUS_KM;
+  const { elevationM, gradeDifficulty } = corpus;
   // Two allocations per route: the kept indices and one buffer holding d, S, E, Ty, G.
   const keptTmp = new Int32Array(n);
   const buf = new Float64Array(5 * n);
-  let nk = 0;
-  for (let i = 0; i < n; i++) {
-    const ty = ROUTE_TYPE_MATRIX[row + typeIndex[i]!]!;
-    const typeOk = ty >= PREFILTER_TYPE_THRESHOLD;
-    if (!typeOk && Math.abs(latRad[i]! - latR) > latReject) continue;
-    const d = haversineKmRad(latR, lonR, cosR, latRad[i]!, lonRad[i]!, cosLat[i]!);
-    if (typeOk || d <= PREFILTER_RADIUS_KM) {
-      keptTmp[nk] = i;
-      buf[nk] = d;
-      buf[3 * n + nk] = ty;
-      nk++;
-    }
-  }
+  const nk = selectAccidents(corpus, latR, lonR, cosR, t, {
+    kept: keptTmp,
+    distanceKm: buf.subarray(0, n),
+    routeTypeWeight: buf.subarray(3 * n, 4 * n),
+  });
   const kept = keptTmp.subarray(0, nk);
   const distanceKm = buf.subarray(0, nk);
   const spatial = buf.subarray(n, n + nk);

@@ -21,6 +21,8 @@ import {
 } from "../../../src/scoring";
 import { temporalAccidentFactor, temporalTargetFactor, temporalWeightFromFactors } from "../../../src/scoring/factors/temporal";
 import { cube } from "../../../src/scoring/combination";
+import { passesPrefilter } from "../../../src/scoring/selection";
+import { buildCorpus, scoreRouteDay } from "../../../src/scoring";
 
 describe("spatial (7.1)", () => {
   it("haversine of known points", () => {
@@ -327,5 +329,45 @@ describe("combination (9) and colours (10)", () => {
       "red",
     ]);
     expect([24.94, 24.96, 49.9, 74.9, 74.96].map(batchColorCode)).toEqual(["green", "yellow", "yellow", "orange", "red"]);
+  });
+});
+
+describe("selection (5)", () => {
+  it("keeps d ≤ 50 km or Ty ≥ 0.85", () => {
+    expect(passesPrefilter(50, 0.5)).toBe(true);
+    expect(passesPrefilter(50.000001, 0.84)).toBe(false);
+    expect(passesPrefilter(5000, 0.85)).toBe(true);
+    expect(passesPrefilter(5000, 0.8)).toBe(false);
+  });
+  it("decides the 50 km boundary with the exact haversine, keeping input order", () => {
+    const degPerKm = 180 / (Math.PI * 6371);
+    const mk = (id: number, dLat: number, dLon: number, activity: string | null) => ({
+      accident_id: id,
+      date: "2001-01-01",
+      latitude: 40 + dLat,
+      longitude: -105 + dLon,
+      elevation_m: null,
+      activity,
+      accident_type: null,
+      tags: null,
+      injury_severity: null,
+      weather: [],
+    });
+    const corpus = buildCorpus([
+      mk(1, 49.999 * degPerKm, 0, "Hiker"), // default type, just inside
+      mk(2, 50.001 * degPerKm, 0, "Hiker"), // just outside
+      mk(3, 30 * degPerKm, 0.3, "Hiker"), // ~38 km, mostly east-west
+      mk(4, 20, 0, "Mountaineer"), // alpine: kept at any distance for an alpine route
+      mk(5, -45.2 * degPerKm, 0, "climbing"), // trad, Ty(alpine, trad) = 0.8 < 0.85, inside 50 km
+    ]);
+    const res = scoreRouteDay(corpus, {
+      route: { latitude: 40, longitude: -105, route_type: "alpine", elevation_m: null, grade: null },
+      targetDate: "2025-01-01",
+      forecast: null,
+      weatherStats: null,
+    }, { debug: true });
+    const scored = "scored_accidents" in res.debug! ? res.debug!.scored_accidents : [];
+    expect(scored.map((s) => s.accident_id)).toEqual([1, 3, 4, 5]);
+    expect(scored[0]!.distance_km).toBeCloseTo(49.999, 6);
   });
 });
