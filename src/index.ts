@@ -14,12 +14,12 @@ const router = buildRouter();
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),
 
-  async scheduled(controller, env) {
+  async scheduled(controller, env, ctx) {
     logEvent("cron_tick", { cron: controller.cron, scheduledTime: new Date(controller.scheduledTime).toISOString() });
-    await startRun(appContext(env), { trigger: "cron", scheduledTime: controller.scheduledTime });
+    await startRun(appContext(env), { trigger: "cron", scheduledTime: controller.scheduledTime, waitUntil: (p) => ctx.waitUntil(p) });
   },
 
-  async queue(batch, env) {
+  async queue(batch, env, _ctx) {
     const app = appContext(env);
     if (batch.queue === DLQ_QUEUE) await handleDeadLetterBatch(batch, app);
     else await handleWarmBatch(batch, app);

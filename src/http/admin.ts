@@ -44,14 +44,20 @@ export async function waitForRun(app: AppContext, runId: string, waitSeconds: nu
   return run;
 }
 
-export async function triggerWarm(request: Request, app: AppContext): Promise<Response> {
+export async function triggerWarm(request: Request, app: AppContext, ctx?: ExecutionContext): Promise<Response> {
   const q = parseQuery(request, WarmQuery);
   if (q.routes) {
     const found = new Set((await getRoutesByIds(app.sql, q.routes)).map((r) => r.id));
     const unknown = q.routes.filter((id) => !found.has(id));
     if (unknown.length) throw unprocessable(`unknown or unlocatable route ids: ${unknown.join(",")}`, "routes");
   }
-  const result = await startRun(app, { trigger: "manual", routeIds: q.routes, top: q.top, force: q.force });
+  const result = await startRun(app, {
+    trigger: "manual",
+    routeIds: q.routes,
+    top: q.top,
+    force: q.force,
+    waitUntil: ctx ? (p) => ctx.waitUntil(p) : undefined,
+  });
   if (!result.started) {
     return Response.json(
       { error: { code: "run_in_progress", message: `run ${result.activeRunId} is in progress; add force=true to start anyway`, activeRunId: result.activeRunId } },

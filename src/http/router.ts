@@ -49,7 +49,7 @@ export function buildRouter() {
 
   router
     .all("/admin/*", withAdmin)
-    .post("/admin/warm", (req) => triggerWarm(req, (req as AppRequest).app))
+    .post("/admin/warm", (req, _env, ctx) => triggerWarm(req, (req as AppRequest).app, ctx))
     .get("/admin/runs", (req) => listRuns((req as AppRequest).app))
     .get("/admin/runs/:id", (req) => getRun(req.params.id!, (req as AppRequest).app))
     .get("/admin/stats", (req) => stats((req as AppRequest).app))

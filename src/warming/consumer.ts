@@ -83,8 +83,10 @@ export async function handleWarmBatch(batch: MessageBatch<unknown>, app: AppCont
 
 async function processMessages(app: AppContext, messages: { msg: Message<unknown>; body: WarmMessage }[]): Promise<void> {
   const store = runStore(app);
+  const t0 = Date.now();
   const allIds = [...new Set(messages.flatMap((m) => m.body.routeIds))];
   const routes = new Map((await getRoutesByIds(app.sql, allIds)).map((r) => [r.id, r]));
+  const tRoutes = Date.now();
 
   // Messages of one run share their dates; group by date window so each group is one compute call.
   const groups = new Map<string, { dates: string[]; items: { body: WarmMessage }[] }>();
@@ -118,23 +120,33 @@ async function processMessages(app: AppContext, messages: { msg: Message<unknown
     }
   }
 
+  const tCompute = Date.now();
+  // One Upstash pipeline per message (≈ 70 keys, ~1 MB: well under Upstash's 10 MB request cap),
+  // all messages in parallel.
   const ttl = app.config.scoreTtlSeconds;
-  for (const { body, results, scores } of perMessage) {
-    for (const r of results.filter((x) => !x.ok)) {
-      logEvent("warm_route_failed", { runId: body.runId, routeId: r.routeId, attempt: body.attempt, final: r.final, reason: r.reason });
-    }
-    const finished = await store.recordResults(body.runId, results, (p) => {
-      for (const s of scores) p.set(scoreKey(s.route_id, s.date), JSON.stringify(s), { ex: ttl });
-    });
-    const retry = results.filter((r) => !r.ok && !r.final).map((r) => r.routeId);
-    if (retry.length) {
-      await app.env.WARM_QUEUE.send(
-        { runId: body.runId, routeIds: retry, dates: body.dates, attempt: body.attempt + 1 } satisfies WarmMessage,
-        { delaySeconds: backoffSeconds(body.attempt, app.config.warming.retryBaseSeconds) },
-      );
-    }
-    if (finished) logFinished(finished);
-  }
+  await Promise.all(
+    perMessage.map(async ({ body, results, scores }) => {
+      for (const r of results.filter((x) => !x.ok)) {
+        logEvent("warm_route_failed", { runId: body.runId, routeId: r.routeId, attempt: body.attempt, final: r.final, reason: r.reason });
+      }
+      const finished = await store.recordResults(body.runId, results, (p) => {
+        for (const s of scores) p.set(scoreKey(s.route_id, s.date), JSON.stringify(s), { ex: ttl });
+      });
+      const retry = results.filter((r) => !r.ok && !r.final).map((r) => r.routeId);
+      if (retry.length) {
+        await app.env.WARM_QUEUE.send(
+          { runId: body.runId, routeIds: retry, dates: body.dates, attempt: body.attempt + 1 } satisfies WarmMessage,
+          { delaySeconds: backoffSeconds(body.attempt, app.config.warming.retryBaseSeconds) },
+        );
+      }
+      if (finished) logFinished(finished);
+    }),
+  );
+  logEvent("warm_batch", {
+    messages: messages.length,
+    routes: allIds.length,
+    ms: { routes: tRoutes - t0, compute: tCompute - tRoutes, write: Date.now() - tCompute },
+  });
 }
 
 export function logFinished(run: { id: string; status: string; routes: unknown; scores: unknown; durationMs: number | null; trigger: string }) {

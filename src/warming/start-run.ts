@@ -25,6 +25,8 @@ export interface StartRunOptions {
   /** Cron ticks: the tick's scheduled time, for the once-per-tick lock. */
   scheduledTime?: number;
   now?: Date;
+  /** Lets the run start loading the accident corpus while messages are in flight (same isolate). */
+  waitUntil?: (p: Promise<unknown>) => void;
 }
 
 export type StartRunResult =
@@ -66,6 +68,8 @@ export async function startRun(app: AppContext, opts: StartRunOptions): Promise<
     await store.releaseActive(runId);
     throw e;
   }
+  // The consumer usually runs in this isolate: have the corpus ready when the first batch lands.
+  opts.waitUntil?.(app.corpus.get().catch(() => undefined));
   const batches = chunk(routeIds, routesPerMessage);
   await store.create({ id: runId, trigger: opts.trigger, dates, routeIds, messages: batches.length });
   logEvent("warm_run_started", { runId, trigger: opts.trigger, routes: routeIds.length, messages: batches.length, dates });
