@@ -40,6 +40,7 @@ export {
 } from "./score";
 export { scoreGoldenInput, GoldenInputSchema, GoldenCaseSchema, formatIssuePath, type GoldenInput } from "./golden";
 export { colorCode, batchColorCode } from "./output";
+export { passesPrefilter, selectAccidents } from "./selection";
 export { canonicalRouteType, batchRouteType, inferAccidentType, isCanonicalRouteType } from "./route-type";
 export { parseGrade, gradeWeight } from "./factors/grade";
 export { haversineKm, spatialWeight } from "./factors/spatial";
@@ -51,5 +52,5 @@ export { combineWeather, riskFromTotal } from "./combination";
 export { weightedCorrelation, windowWeights, weatherBaseSimilarity } from "./weather-similarity";
 export { buildForecastPattern, buildAccidentPattern, freezeThawCount, type WeatherPattern } from "./weather-pattern";
 export { analyseExtremeWeather } from "./extreme-weather";
-export { pyRound } from "./numeric";
+export { pyRound, numpySum, pythonSum } from "./numeric";
 export { CANONICAL_ROUTE_TYPES } from "./constants";
