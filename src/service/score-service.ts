@@ -5,7 +5,7 @@
  * Route elevation is its mountain's elevation (null when unknown → neutral elevation factor);
  * the route type is canonicalised by the engine (spec 4.1).
  */
-import { scoreRouteDay, type ForecastDay, type RiskResult } from "../scoring";
+import { scoreRouteDays, type ForecastDay, type PreparedCorpus, type RiskResult } from "../scoring";
 import type { Route } from "../data/routes";
 import { gridCell, weatherForDate, type CellWeather, type WeatherService } from "../weather/weather-service";
 import type { CorpusCache } from "./corpus-cache";
@@ -57,7 +57,7 @@ export class ScoreService {
     return routes.map((route): RouteOutcome => {
       try {
         const cw = weatherByCell.get(gridCell(route.latitude, route.longitude).key);
-        const scores = dates.map((date) => this.scoreDay(route, date, cw, snapshot.corpus, snapshot.dataVersion, computedAt));
+        const scores = this.scoreRoute(route, dates, cw, snapshot.corpus, snapshot.dataVersion, computedAt);
         return { route, ok: true, scores };
       } catch (e) {
         return { route, ok: false, error: e instanceof Error ? e.message : String(e) };
@@ -65,34 +65,36 @@ export class ScoreService {
     });
   }
 
-  scoreDay(
+  /** One route's dates: the route-level work (pre-filter, distance, type weights) is done once. */
+  scoreRoute(
     route: Route,
-    date: string,
+    dates: readonly string[],
     cw: CellWeather | undefined,
-    corpus: Parameters<typeof scoreRouteDay>[0],
+    corpus: PreparedCorpus,
     dataVersion: number,
     computedAt: string,
-  ): DailyScore {
-    const w = weatherForDate(cw, date);
-    const result = scoreRouteDay(
+  ): DailyScore[] {
+    const weather = dates.map((date) => weatherForDate(cw, date));
+    const results = scoreRouteDays(
       corpus,
       {
         route: { name: route.name, latitude: route.latitude, longitude: route.longitude, route_type: route.type, elevation_m: route.elevationM, grade: route.grade },
-        targetDate: date,
-        forecast: w.forecast,
-        weatherStats: w.stats,
+        days: dates.map((date, i) => ({ targetDate: date, forecast: weather[i]!.forecast, weatherStats: weather[i]!.stats })),
       },
       { debug: false },
     );
-    const { debug: _debug, ...output } = result;
-    return {
-      route_id: route.id,
-      route_name: route.name,
-      date,
-      ...output,
-      weather: { status: w.status, notes: w.notes, days: w.forecast },
-      computed_at: computedAt,
-      data_version: dataVersion,
-    };
+    return results.map((result, i) => {
+      const { debug: _debug, ...output } = result;
+      const w = weather[i]!;
+      return {
+        route_id: route.id,
+        route_name: route.name,
+        date: dates[i]!,
+        ...output,
+        weather: { status: w.status, notes: w.notes, days: w.forecast },
+        computed_at: computedAt,
+        data_version: dataVersion,
+      };
+    });
   }
 }

@@ -139,8 +139,8 @@ describe("cron tick → queue → consumer → Upstash", () => {
 describe("failures", () => {
   it("a route whose computation throws is reported with its reason while its 9 batch-mates are written", async () => {
     const ids = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-    const original = ScoreService.prototype.scoreDay;
-    vi.spyOn(ScoreService.prototype, "scoreDay").mockImplementation(function (this: ScoreService, ...args) {
+    const original = ScoreService.prototype.scoreRoute;
+    vi.spyOn(ScoreService.prototype, "scoreRoute").mockImplementation(function (this: ScoreService, ...args) {
       if (args[0].id === 4) throw new Error("synthetic failure for route 4");
       return original.apply(this, args);
     });
