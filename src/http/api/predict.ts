@@ -11,7 +11,7 @@ import { HttpError, badRequest } from "../errors";
 import type { AppRequest } from "../router";
 import { parseWith } from "../validate";
 import { forecastWindow, requireInWindow } from "./params";
-import { cacheFirst, cacheHeaders } from "./score-cache";
+import { cacheFirst, cacheHeaders, countLater } from "./score-cache";
 import { MAX_BODY_BYTES, PredictBody } from "./schemas";
 
 export const PREDICT_TTL_SECONDS = 900;
@@ -52,8 +52,8 @@ export async function readJsonBody(req: Request): Promise<unknown> {
   }
 }
 
-/** Not counted in stats:score_cache (those counters describe the route score cache). */
-export async function predict(req: AppRequest): Promise<Response> {
+/** Only its engine runs are counted (stats:score_cache `computed`); hit/miss describe the route score cache. */
+export async function predict(req: AppRequest, _env: unknown, ctx: ExecutionContext): Promise<Response> {
   const b = parseWith(await readJsonBody(req), PredictBody);
   requireInWindow(b.date, "date", forecastWindow());
   const elevationM = b.elevation_m ?? null;
@@ -76,6 +76,7 @@ export async function predict(req: AppRequest): Promise<Response> {
     const { route_id: _id, route_name: _name, ...fields } = score as DailyScore;
     return [JSON.stringify({ location: { latitude: b.latitude, longitude: b.longitude, elevation_m: elevationM, route_type: b.route_type }, ...fields })];
   });
+  countLater(req.app, ctx, { hits: 0, misses: 0, computed: result.tally.computed });
   // A POST answer: not for shared caches.
   return new Response(result.values[0], {
     headers: { "Content-Type": "application/json; charset=utf-8", ...cacheHeaders(result, false) },
