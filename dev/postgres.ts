@@ -14,6 +14,7 @@
  *
  * Standalone: `npx tsx dev/postgres.ts [--data-dir .dev-data/pglite]` prints the URL it found/started.
  */
+import { mkdirSync } from "node:fs";
 import net from "node:net";
 import { pathToFileURL } from "node:url";
 import pg from "pg";
@@ -142,6 +143,7 @@ export async function withAdmin<T>(adminUrl: string, fn: (admin: pg.Client) => P
 export async function startEmbeddedPglite(opts: { port?: number; dataDir?: string } = {}): Promise<ResolvedPostgres> {
   const { PGlite } = await import("@electric-sql/pglite");
   const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+  if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
   const db = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite();
   await db.waitReady;
   let port = opts.port ?? 0;

@@ -39,6 +39,8 @@ export interface StackOptions {
   /** Start wrangler dev (default true). */
   worker?: boolean;
   log?: (line: string) => void;
+  /** Skip the machine's Postgres/Redis servers: embedded PGlite + in-memory Redis, as on a bare machine. */
+  embedded?: boolean;
   /** Where wrangler's output goes (default: this process's stdout/stderr). */
   workerOutput?: "inherit" | "quiet";
 }
@@ -72,7 +74,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
   try {
     // 1. Postgres (+ its Neon HTTP face), migrated and seeded.
-    const pg = await resolvePostgres({ databaseUrl: process.env.DATABASE_URL, dataDir: join(ROOT, ".dev-data/pglite") });
+    const pg = await resolvePostgres({ dataDir: join(ROOT, ".dev-data/pglite"), local: !opts.embedded });
     closers.push(pg.close);
     let databaseUrl = pg.databaseUrl;
     if (pg.kind === "local-server") {
@@ -95,7 +97,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
 
     // 2. Redis behind the Upstash REST protocol.
-    const redis = await resolveRedis({ redisUrl: process.env.REDIS_URL });
+    const redis = await resolveRedis(opts.embedded ? { local: false, spawn: false } : {});
     closers.push(redis.close);
     const upstash = await startUpstashRest({
       port: Number(process.env.UPSTASH_PORT ?? 0),

@@ -4,7 +4,8 @@
  * everything it started.
  *
  * Environment: PORT (8787), DATABASE_URL, REDIS_URL, ADMIN_TOKEN, TOP_ROUTES, SEED_DIR (a CSV
- * folder in the ../shared/data/safeascent format to import instead of the demo data).
+ * folder in the ../shared/data/safeascent format to import instead of the demo data),
+ * STACK_BACKENDS=embedded (ignore local servers: PGlite + in-memory Redis, as on a bare machine).
  */
 import { startStack, type Stack } from "./stack";
 
@@ -26,6 +27,7 @@ try {
     port: Number(process.env.PORT ?? 8787),
     adminToken: process.env.ADMIN_TOKEN,
     seedDir: process.env.SEED_DIR,
+    embedded: process.env.STACK_BACKENDS === "embedded",
     vars: process.env.TOP_ROUTES ? { TOP_ROUTES: process.env.TOP_ROUTES } : {},
     log: (l) => console.log(`[start] ${l}`),
   });
