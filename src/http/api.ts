@@ -110,7 +110,11 @@ function buildApiRouter() {
       (res: Response, req: IRequest) => withCors(req, res, corsOrigins(req)),
     ],
   });
-  for (const e of ENDPOINTS) api[e.method](e.path, (req: IRequest, env: WorkerEnv, ctx: ExecutionContext) => e.handler(req as AppRequest, env, ctx));
+  for (const e of ENDPOINTS) {
+    const handler = (req: IRequest, env: WorkerEnv, ctx: ExecutionContext) => e.handler(req as AppRequest, env, ctx);
+    api[e.method](e.path, handler);
+    if (e.method === "get") api.head(e.path, handler); // the runtime drops the body
+  }
   return api;
 }
 

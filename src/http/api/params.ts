@@ -1,7 +1,7 @@
 /** Path ids, the forecast window and cursors: the small validations shared by the handlers. */
 import { addDays, todayUtc } from "../../dates";
 import { badRequest, unprocessable } from "../errors";
-import { FORECAST_WINDOW_DAYS, IdParam } from "./schemas";
+import { FORECAST_WINDOW_DAYS, IdParam, MAX_ID } from "./schemas";
 
 /** The `:id` path parameter as a positive integer, else 400. */
 export function pathId(params: Record<string, string | undefined>, name = "id"): number {
@@ -43,7 +43,7 @@ export function decodeCursor(kind: string, cursor: string | undefined): number |
   }
   const m = new RegExp(`^${kind}:([1-9]\\d{0,9})$`).exec(text);
   const id = m ? Number(m[1]) : NaN;
-  if (!(id <= 2_147_483_647)) throw badRequest("cursor is not valid for this listing; use next_cursor from a previous page", "cursor");
+  if (!(id <= MAX_ID)) throw badRequest("cursor is not valid for this listing; use next_cursor from a previous page", "cursor");
   return id;
 }
 

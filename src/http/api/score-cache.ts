@@ -13,7 +13,7 @@ import { redisLockStore, SingleFlight, type FlightRole, type LockStore } from ".
 import { todayUtc } from "../../dates";
 
 const REDIS_TIMEOUT_MS = 1500;
-const BREAKER_MS = 15_000;
+const BREAKER_MS = 5_000;
 
 /** One per isolate: concurrent misses of this isolate share a computation. */
 export const flights = new SingleFlight();

@@ -21,14 +21,14 @@ afterEach(() => vi.restoreAllMocks());
 afterAll(() => clearScores([DEGRADED, HIT_ONLY]));
 
 describe("unknown paths and methods", () => {
-  it("405 with Allow for a known path and a wrong method; 404 JSON for an unknown path", async () => {
+  it("405 with Allow for a known path and a wrong method; HEAD where GET is; 404 JSON for an unknown path", async () => {
     const cases: [string, string, string][] = [
-      ["DELETE", "/routes", "GET, OPTIONS"],
-      ["POST", "/routes/5", "GET, OPTIONS"],
-      ["PUT", "/routes/5/safety", "GET, OPTIONS"],
+      ["DELETE", "/routes", "GET, HEAD, OPTIONS"],
+      ["POST", "/routes/5", "GET, HEAD, OPTIONS"],
+      ["PUT", "/routes/5/safety", "GET, HEAD, OPTIONS"],
       ["GET", "/predict", "POST, OPTIONS"],
-      ["PATCH", "/map", "GET, OPTIONS"],
-      ["POST", "/openapi.json", "GET, OPTIONS"],
+      ["PATCH", "/map", "GET, HEAD, OPTIONS"],
+      ["POST", "/openapi.json", "GET, HEAD, OPTIONS"],
     ];
     for (const [method, path, allow] of cases) {
       const res = await call(path, { method });
@@ -36,6 +36,10 @@ describe("unknown paths and methods", () => {
       expect(res.headers.get("Allow")).toBe(allow);
       expect(ErrorBody.parse(await res.json()).error.code).toBe("method_not_allowed");
     }
+    const head = await call("/accidents/900001", { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("ETag")).toMatch(/^"/);
+    expect(await head.text()).toBe("");
     for (const path of ["/nope", "/routes/5/nope", "", "/routes/5/safety/extra"]) {
       const res = await call(path);
       expect(res.status, path).toBe(404);
@@ -60,7 +64,7 @@ describe("CORS", () => {
     expect(pre.headers.get("Access-Control-Allow-Headers")).toMatch(/Content-Type/);
     expect(Number(pre.headers.get("Access-Control-Max-Age"))).toBeGreaterThan(0);
     const routePre = await call("/routes/7/safety", { method: "OPTIONS", headers: origin });
-    expect(routePre.headers.get("Access-Control-Allow-Methods")).toBe("GET, OPTIONS");
+    expect(routePre.headers.get("Access-Control-Allow-Methods")).toBe("GET, HEAD, OPTIONS");
     expect((await call("/nope", { method: "OPTIONS", headers: origin })).status).toBe(404);
   });
 
