@@ -20,7 +20,7 @@ export const ADMIN = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
 export const redis = new Redis({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN, automaticDeserialization: false });
 export const sql = createSql(env.DATABASE_URL, env.NEON_HTTP_ENDPOINT);
 
-const worker = exports.default as Required<ExportedHandler<typeof env>>;
+const worker = exports.default as unknown as Required<ExportedHandler<typeof env>>;
 
 /**
  * One request through the Worker's fetch handler; waits for its waitUntil work (counters).
@@ -30,7 +30,7 @@ const worker = exports.default as Required<ExportedHandler<typeof env>>;
 export async function call(path: string, init: RequestInit = {}, workerEnv: typeof env = env): Promise<Response> {
   const ctx = createExecutionContext();
   const url = path.startsWith("http") ? path : `${BASE}${path}`;
-  const handler = workerEnv === env ? worker : (entry as Required<ExportedHandler<typeof env>>);
+  const handler = workerEnv === env ? worker : (entry as unknown as Required<ExportedHandler<typeof env>>);
   const res = await handler.fetch(new Request(url, init) as any, workerEnv, ctx);
   await waitOnExecutionContext(ctx);
   return res as unknown as Response;
