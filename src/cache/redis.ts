@@ -9,7 +9,15 @@ export function createRedis(url: string, token: string): Redis {
   if (!redis) {
     // Values are JSON we wrote ourselves; automatic deserialisation would also be fine, but explicit
     // parsing keeps one code path for pipelines and single calls.
-    redis = new Redis({ url, token, automaticDeserialization: false, enableTelemetry: false });
+    // Two quick retries (50, 100 ms) instead of the SDK's five exponential ones (~4 s): an API
+    // request should fall back to computing fast, and warming has its own message-level retries.
+    redis = new Redis({
+      url,
+      token,
+      automaticDeserialization: false,
+      enableTelemetry: false,
+      retry: { retries: 2, backoff: (attempt) => 50 * 2 ** attempt },
+    });
     clients.set(key, redis);
   }
   return redis;
