@@ -21,7 +21,7 @@ const stack = await startStack({
   databaseName: "safeascent_bench",
   recreateDatabase: true,
   seedDir: dataDir,
-  workerOutput: "quiet",
+  workerOutput: process.env.BENCH_VERBOSE ? "inherit" : "quiet",
   adminToken: "bench-admin-token-0123456789",
   log: (l) => console.log(`# ${l}`),
 });
