@@ -69,7 +69,7 @@ export const ENDPOINTS: Endpoint[] = [
   {
     method: "get", path: "/map", handler: mapHandler, tag: "scores", etag: true,
     summary: "Compact cached scores of the routes in a box",
-    description: "Cache only (nothing is computed): routes without a cached score for the date are listed in missing. At most 500 routes, busiest first.",
+    description: "Cache only (nothing is computed): routes without a cached score for the date are listed in missing. One read of the per-date index; at most 5,000 routes, busiest first (truncated: more lie in the box).",
     query: MapQuery, response: "MapScores", errors: [400, 422],
   },
   { method: "get", path: "/accidents", handler: listAccidentsHandler, tag: "accidents", etag: true, summary: "List accidents", query: AccidentsQuery, response: "AccidentList", errors: [400, 422] },

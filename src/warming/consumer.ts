@@ -3,7 +3,7 @@
  *
  * Main queue: a batch of messages (≤ 10 × 10 routes) is handled together: one Neon query for the
  * routes, one weather lookup for all grid cells, the engine per route-day, then one Upstash
- * pipeline with every score (TTL) and the run's progress. A route whose computation fails is
+ * pipeline per message with its scores (TTL), their /map index entries and the run's progress. A route whose computation fails is
  * recorded and retried alone in a follow-up message with backoff; after `MAX_ROUTE_ATTEMPTS` it
  * is a final failure in the run. If the batch itself fails (database or Redis down), each message
  * is retried with backoff; after wrangler.toml's `max_retries` it lands in the dead-letter queue.
@@ -13,7 +13,7 @@
  * message in `warm_dlq` for POST /admin/dlq/replay. Nothing vanishes unreported.
  */
 import type { AppContext } from "../context";
-import { scoreKey } from "../cache/scores";
+import { addScoreWrites } from "../cache/scores";
 import { getRoutesByIds } from "../data/routes";
 import type { DailyScore } from "../service/score-service";
 import { logEvent } from "./log";
@@ -121,17 +121,15 @@ async function processMessages(app: AppContext, messages: { msg: Message<unknown
   }
 
   const tCompute = Date.now();
-  // One Upstash pipeline per message (≈ 70 keys, ~1 MB: well under Upstash's 10 MB request cap),
-  // all messages in parallel.
+  // One Upstash pipeline per message (≈ 70 keys, ~1 MB: well under Upstash's 10 MB request cap;
+  // plus 7 small HSETs of the /map index), all messages in parallel.
   const ttl = app.config.scoreTtlSeconds;
   await Promise.all(
     perMessage.map(async ({ body, results, scores }) => {
       for (const r of results.filter((x) => !x.ok)) {
         logEvent("warm_route_failed", { runId: body.runId, routeId: r.routeId, attempt: body.attempt, final: r.final, reason: r.reason });
       }
-      const finished = await store.recordResults(body.runId, results, (p) => {
-        for (const s of scores) p.set(scoreKey(s.route_id, s.date), JSON.stringify(s), { ex: ttl });
-      });
+      const finished = await store.recordResults(body.runId, results, (p) => addScoreWrites(p, scores, ttl));
       const retry = results.filter((r) => !r.ok && !r.final).map((r) => r.routeId);
       if (retry.length) {
         await app.env.WARM_QUEUE.send(

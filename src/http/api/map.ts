@@ -1,20 +1,20 @@
 /**
- * GET /map?bbox=&date= : compact scores of the routes in a box for one date, from the cache only
- * (one MGET); routes whose score is not cached are listed in `missing`, never computed here.
+ * GET /map?bbox=&date= : compact scores of the routes in a box for one date, from the cache only:
+ * one HMGET of the per-date index `safety_map:{date}` (~20 bytes a route, see src/cache/scores.ts)
+ * for the routes in the box. Routes without a live entry (absent, or computed longer than the score
+ * TTL ago) are listed in `missing`, never computed here.
  */
-import { pyRound } from "../../scoring";
-import { scoreKey } from "../../cache/scores";
+import { mapEntryFresh, parseMapEntry, readMapEntries } from "../../cache/scores";
 import { routesInBox } from "../../data/queries";
-import type { DailyScore } from "../../service/score-service";
 import type { AppRequest } from "../router";
 import { parseQuery } from "../validate";
 import { forecastWindow, requireInWindow } from "./params";
 import { jsonWithEtag } from "./respond";
-import { readValues } from "./score-cache";
+import { guarded } from "./score-cache";
 import { MapQuery, type MapT } from "./schemas";
 
-/** Routes per answer: cached scores are full objects (~10–20 KB each), so one MGET stays bounded. */
-export const MAP_MAX_ROUTES = 500;
+/** Routes per answer (busiest first): index entries are ~20 bytes, so one HMGET of 5,000 stays ~100 KB. */
+export const MAP_MAX_ROUTES = 5000;
 const MAP_MAX_AGE_SECONDS = 60;
 
 export async function mapHandler(req: AppRequest): Promise<Response> {
@@ -25,16 +25,19 @@ export async function mapHandler(req: AppRequest): Promise<Response> {
   const found = await routesInBox(req.app.sql, q.bbox, MAP_MAX_ROUTES + 1);
   const points = found.slice(0, MAP_MAX_ROUTES);
   let degraded = false;
-  const values = await readValues(req.app.redis, points.map((p) => scoreKey(p.id, date))).catch(() => {
-    degraded = true;
-    return points.map(() => null);
-  });
+  const entries = points.length
+    ? await guarded(req.app.redis, (r) => readMapEntries(r, date, points.map((p) => p.id))).catch(() => {
+        degraded = true;
+        return points.map(() => null);
+      })
+    : [];
+  const ttl = req.app.config.scoreTtlSeconds;
+  const now = Math.floor(Date.now() / 1000);
   const body: MapT = { date, routes: [], missing: [], truncated: found.length > MAP_MAX_ROUTES };
   points.forEach((p, i) => {
-    const raw = values[i];
-    if (raw === null || raw === undefined) return void body.missing.push(p.id);
-    const s = JSON.parse(raw) as DailyScore;
-    body.routes.push({ id: p.id, lat: p.latitude, lon: p.longitude, risk: pyRound(s.risk_score, 1), color: s.color_code });
+    const e = parseMapEntry(entries[i]);
+    if (!e || !mapEntryFresh(e, ttl, now)) return void body.missing.push(p.id);
+    body.routes.push({ id: p.id, lat: p.latitude, lon: p.longitude, risk: e.risk, color: e.color });
   });
   return jsonWithEtag(req, body, {
     "Cache-Control": `public, max-age=${MAP_MAX_AGE_SECONDS}`,

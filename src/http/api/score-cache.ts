@@ -8,7 +8,7 @@
  */
 import type { AppContext } from "../../context";
 import type { Redis } from "../../cache/redis";
-import { CACHE_COUNTER_KEY } from "../../cache/scores";
+import { CACHE_COUNTER_KEY, type Pipeline } from "../../cache/scores";
 import { redisLockStore, SingleFlight, type FlightRole, type LockStore } from "../../cache/single-flight";
 import { todayUtc } from "../../dates";
 
@@ -64,14 +64,28 @@ export async function readValues(redis: Redis, keys: readonly string[]): Promise
   return guarded(redis, (r) => r.mget<(string | null)[]>(...keys));
 }
 
-export async function writeValues(redis: Redis, entries: readonly [key: string, raw: string][], ttlSeconds: number): Promise<void> {
-  if (entries.length === 0) return;
+/** Runs the commands `add` puts into one pipeline (one request), with the timeout and breaker. */
+export async function writePipeline(redis: Redis, add: (p: Pipeline) => void): Promise<void> {
   await guarded(redis, async (r) => {
     const p = r.pipeline();
-    for (const [k, v] of entries) p.set(k, v, { ex: ttlSeconds });
+    add(p);
     await p.exec();
   });
 }
+
+export async function writeValues(redis: Redis, entries: readonly [key: string, raw: string][], ttlSeconds: number): Promise<void> {
+  if (entries.length === 0) return;
+  await writePipeline(redis, (p) => {
+    for (const [k, v] of entries) p.set(k, v, { ex: ttlSeconds });
+  });
+}
+
+/**
+ * What a `cacheFirst` computation returns: the raw JSON of each missing key in order, or those and
+ * their own write-back, which then replaces the plain SETs (route scores: `addScoreWrites`, so the
+ * /map index is written in the same pipeline from the computed objects, without parsing them again).
+ */
+export type Computed = string[] | { raws: string[]; write: (p: Pipeline) => void };
 
 /** The single-flight lock store over Redis, with the same timeout and breaker. */
 function guardedLocks(redis: Redis): LockStore {
@@ -128,15 +142,15 @@ const DEGRADED_MAX_AGE_SECONDS = 60;
 /**
  * Cache-first for keys holding JSON strings: one read (MGET + TTLs in one pipeline); the missing
  * ones computed together, once across concurrent requests (single-flight on the missing keys),
- * written back with `ttlSeconds`. `compute` gets the indexes of the missing keys and returns their
- * values in that order. `fresh` skips the read and the cross-isolate lock (an operator's explicit
+ * written back with `ttlSeconds` (or by the computation's own `write`, see `Computed`). `compute`
+ * gets the indexes of the missing keys and returns their values in that order. `fresh` skips the read and the cross-isolate lock (an operator's explicit
  * recompute) but still writes the new values.
  */
 export async function cacheFirst(
   app: AppContext,
   keys: readonly string[],
   ttlSeconds: number,
-  compute: (missing: number[]) => Promise<string[]>,
+  compute: (missing: number[]) => Promise<Computed>,
   fresh = false,
 ): Promise<Cached> {
   let degraded = !cacheAvailable(app.redis);
@@ -159,8 +173,12 @@ export async function cacheFirst(
   if (missing.length) {
     const missingKeys = missing.map((i) => keys[i]!);
     const computeAndWrite = async () => {
-      const raws = await compute(missing);
-      if (!degraded) await writeValues(app.redis, missingKeys.map((k, j) => [k, raws[j]!]), ttlSeconds).catch(() => undefined);
+      const out = await compute(missing);
+      const raws = Array.isArray(out) ? out : out.raws;
+      if (!degraded) {
+        const written = Array.isArray(out) ? writeValues(app.redis, missingKeys.map((k, j) => [k, raws[j]!]), ttlSeconds) : writePipeline(app.redis, out.write);
+        await written.catch(() => undefined);
+      }
       return raws;
     };
     let raws: string[];

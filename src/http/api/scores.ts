@@ -1,11 +1,11 @@
 /**
  * Score endpoints of a route: safety (one date), forecast (7 days), breakdown (why), all cache-first
  * on `safety_score:{route_id}:{date}`; misses computed through the score service once (single-flight)
- * and written back with the warmer's TTL.
+ * and written back with the warmer's TTL, together with their `safety_map:{date}` index entries.
  */
 import { pyRound } from "../../scoring";
 import type { AppContext } from "../../context";
-import { scoreKey } from "../../cache/scores";
+import { addScoreWrites, scoreKey } from "../../cache/scores";
 import { dateRange } from "../../dates";
 import { accidentBriefs } from "../../data/queries";
 import { getRoutesByIds, type Route } from "../../data/routes";
@@ -34,7 +34,9 @@ function routeScores(app: AppContext, routeId: number, dates: readonly string[],
     async (missing) => {
       const route = await loadRoute(app, routeId);
       const scores = await app.scores.computeRouteForecast(route, missing.map((i) => dates[i]!));
-      return scores.map((s) => JSON.stringify(s));
+      const raws = scores.map((s) => JSON.stringify(s));
+      // The scores and their /map index entries, in one pipeline (as the warmer writes them).
+      return { raws, write: (p) => addScoreWrites(p, scores, app.config.scoreTtlSeconds, raws) };
     },
     fresh,
   );
