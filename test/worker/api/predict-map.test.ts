@@ -1,9 +1,9 @@
-/** POST /predict (body rules, window, brief cache) and GET /map (cache only, one read). */
+/** POST /predict (body rules, window, brief cache) and GET /map (cache only: one read of the per-date index). */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { addDays, todayUtc } from "../../../src/dates";
 import { ScoreService } from "../../../src/service/score-service";
 import { ErrorBody, MapResponse, PredictResponse, SafetyResponse } from "../../../src/http/api/schemas";
-import { BOX_PARAM, call, clearScores, json, redis, seed } from "./helpers";
+import { BOX_PARAM, call, clearScores, json, redis, seed, window7 } from "./helpers";
 
 const today = todayUtc();
 // The routes of Zedtest Spire belong to this file; two get warmed.
@@ -17,13 +17,20 @@ const predictKey = (p: typeof point) => `predict:${p.date}:${p.route_type.toLowe
 const post = (body: unknown, headers: Record<string, string> = { "Content-Type": "application/json" }) =>
   call("/predict", { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
 
+/** The routes' fields of the per-date map index (clearScores deletes only the score keys). */
+const clearMapIndex = (ids: readonly number[]) => Promise.all(window7().map((d) => redis.hdel(`safety_map:${d}`, ...ids.map(String))));
+const mapEntry = async (id: number, date: string) => (await redis.hget<string>(`safety_map:${date}`, String(id))) ?? null;
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
 beforeAll(async () => {
   await seed();
   await clearScores(SPIRE);
+  await clearMapIndex(SPIRE);
 });
 afterEach(() => vi.restoreAllMocks());
 afterAll(async () => {
   await clearScores(SPIRE);
+  await clearMapIndex(SPIRE);
   await redis.del(predictKey(point));
 });
 
@@ -142,6 +149,52 @@ describe("GET /map", () => {
     const safety = SafetyResponse.parse(await json(await call(`/routes/900005/safety?date=${today}`)));
     expect(r5.risk).toBe(Math.round(safety.risk_score * 10) / 10);
     expect(r5.color).toBe(safety.color_code);
+
+    // What /map read: the write-back's compact entry "<risk 1dp>|<color>|<computed epoch s>", and the
+    // index hash lives as long as a score (TTL refreshed at each write).
+    expect(await mapEntry(900005, today)).toBe(`${r5.risk}|${safety.color_code}|${Math.floor(Date.parse(safety.computed_at) / 1000)}`);
+    const ttl = Number(await redis.ttl(`safety_map:${today}`));
+    expect(ttl).toBeGreaterThan(21_000);
+    expect(ttl).toBeLessThanOrEqual(21_600);
+  });
+
+  it("a forecast's write-back indexes all seven days; /map then lists the route for each of them", async () => {
+    const forecast = await call(`/routes/900008/forecast`);
+    expect(forecast.status).toBe(200);
+    const days = (await forecast.json()) as { days: { date: string; risk_score: number; color_code: string; computed_at: string }[] };
+    expect(days.days.map((d) => d.date)).toEqual(window7());
+    const spy = vi.spyOn(ScoreService.prototype, "computeRouteForecasts");
+    for (const d of days.days) {
+      expect(await mapEntry(900008, d.date)).toBe(`${d.risk_score}|${d.color_code}|${Math.floor(Date.parse(d.computed_at) / 1000)}`);
+      const body = MapResponse.parse(await json(await call(`/map?bbox=169.6,-44.7,169.7,-44.6&date=${d.date}`)));
+      expect(body.routes.find((r) => r.id === 900008), d.date).toMatchObject({ risk: d.risk_score, color: d.color_code });
+      expect(body.missing).not.toContain(900008);
+    }
+    expect(spy).not.toHaveBeenCalled();
+  });
+
+  it("reads only the index: an entry computed longer than the score TTL ago is missing; a live one is served as is", async () => {
+    const box = "169.6,-44.7,169.7,-44.6";
+    const date = window7()[3]!;
+    const index = `safety_map:${date}`;
+    const ids = async () => {
+      const body = MapResponse.parse(await json(await call(`/map?bbox=${box}&date=${date}`)));
+      return { routes: body.routes, missing: body.missing };
+    };
+    // The hash's fields do not expire on their own: a stale entry is filtered by its computed time.
+    await redis.hset(index, { "900011": `55.5|orange|${nowSeconds() - 21_600 - 5}` });
+    expect((await ids()).missing).toContain(900011);
+    await redis.hset(index, { "900011": `55.5|orange|${nowSeconds() - 21_600 + 120}` });
+    expect((await ids()).routes.find((r) => r.id === 900011)).toEqual({ id: 900011, lat: -44.64, lon: 169.63, risk: 55.5, color: "orange" });
+    // Malformed entries count as missing, never as an error.
+    for (const bad of ["", "55.5|purple|1", "x|red|1", "55.5|red", `55.5|red|${nowSeconds()}|extra`]) {
+      await redis.hset(index, { "900011": bad });
+      const res = await call(`/map?bbox=${box}&date=${date}`);
+      expect(res.status, bad).toBe(200);
+      expect(MapResponse.parse(await res.json()).missing, bad).toContain(900011);
+    }
+    await redis.hdel(index, "900011");
+    expect((await ids()).missing).toContain(900011);
   });
 
   it("needs a valid box; the date must be in the window", async () => {
