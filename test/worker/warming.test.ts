@@ -99,6 +99,34 @@ describe("cron tick → queue → consumer → Upstash", () => {
     const stats = (await (await call("/admin/stats", { headers: ADMIN })).json()) as { cache: { cachedKeys: number; expectedKeys: number } };
     expect(stats.cache.expectedKeys).toBe(1400);
     expect(stats.cache.cachedKeys).toBe(1400);
+
+    // The /map index safety_map:{date}: this run's entries are exactly the 200 routes, for each date.
+    // (HLEN may exceed 200: the API test files index their own 9000xx routes in the same hashes in
+    // parallel, and earlier runs' entries stay until the hash expires; so count this run's entries.)
+    const runStart = Math.floor(Date.parse(done.createdAt) / 1000);
+    const sortedIds = [...routeIds].sort((a, b) => a - b);
+    for (const date of done.dates) {
+      const index = `safety_map:${date}`;
+      const flat = ((await redis.hgetall(index)) ?? []) as unknown as string[];
+      expect(Number(await redis.hlen(index))).toBe(flat.length / 2);
+      expect(flat.length / 2).toBeGreaterThanOrEqual(200);
+      const fromRun = flat.flatMap((id, i) => (i % 2 === 0 && Number(id) < 900_000 && Number(flat[i + 1]!.split("|")[2]) >= runStart ? [Number(id)] : []));
+      expect(fromRun.sort((a, b) => a - b), date).toEqual(sortedIds);
+      const ttl = Number(await redis.ttl(index));
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(21600);
+
+      // /map serves those routes as cached (they are the busiest, so the first 200 of the world box).
+      const map = (await (await call(`/api/v1/map?bbox=-180,-90,180,90&date=${date}`)).json()) as { routes: { id: number; risk: number; color: string }[]; missing: number[] };
+      const listed = new Set(map.routes.map((r) => r.id));
+      expect(routeIds.filter((id) => !listed.has(id)), date).toEqual([]);
+      expect(routeIds.filter((id) => map.missing.includes(id))).toEqual([]);
+      if (date === done.dates[0]) {
+        const r = map.routes.find((x) => x.id === routeIds[0])!;
+        expect(Math.abs(r.risk - sample.risk_score)).toBeLessThanOrEqual(0.05 + 1e-9);
+        expect(r.color).toBe(sample.color_code);
+      }
+    }
   });
 
   it("firing the same tick twice enqueues nothing the second time", async () => {
