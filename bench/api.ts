@@ -1,41 +1,51 @@
 /**
  * `npm run bench:api` — the public API against a running Worker (`npm start`, i.e. wrangler dev on
- * loopback). Not a test: it prints numbers.
+ * loopback). Not a test: it prints numbers, each line saying what was measured and how.
  *
  *   API_URL      the Worker (default http://127.0.0.1:8787)
- *   ADMIN_TOKEN  for /admin/stats (default: npm start's dev-admin-token-change-me)
- *   HIT_REQUESTS, CONCURRENCY, MISS_KEYS, HERD   sizes (2000, 32, 20, 50)
+ *   ADMIN_TOKEN  for /admin/stats and fresh=true (default: npm start's dev-admin-token-change-me)
+ *   HIT_REQUESTS, CONCURRENCY, SEQ_REQUESTS, MISS_KEYS, HERD   sizes (2000, 32, 200, 20, 50)
+ *   BENCH_WRK=0  skip the optional wrk measurement even when `wrk` is on PATH
  *
- * 1. cache hit: one warmed key, HIT_REQUESTS GETs at a fixed concurrency → p50/p99 latency, req/s;
- *    200 sequential GETs (latency without queueing); the same load on /openapi.json (no I/O) as the
- *    baseline of what wrangler dev itself costs per request.
+ * 1. cache hit: one warmed key, SEQ_REQUESTS GETs one at a time (latency without queueing), then
+ *    HIT_REQUESTS GETs at CONCURRENCY → p50/p99, req/s. The baseline is GET /openapi.json (no I/O:
+ *    a string held by the isolate) measured exactly the same way, so what wrangler dev, the router
+ *    and the client cost per request is visible next to the hit.
  * 2. cache miss: cold route keys (from /map's `missing` list), one GET each, sequentially → p50/p99
- *    of a miss (route lookup, engine, write-back); a warmed stack may have none left, so MISS_KEYS
- *    POST /predict on new points (always a miss of the same work) are measured too.
+ *    of a miss (route lookup, engine, write-back). A warmed stack may have none left, so the same
+ *    work is also measured as fresh=true recomputes (admin; no cache read) and as POST /predict on
+ *    new points (always a miss).
  * 3. single-flight: HERD concurrent requests for one cold key (a cold route key, else a new point)
  *    → engine runs, read from /admin/stats (`counters.total.computed`, counted by the API per
  *    computation). Exit code 2 if that is not exactly 1.
+ * 4. optional: if `wrk` is installed (Debian: apt-get install wrk), the hit and the baseline again
+ *    with wrk (2 threads, CONCURRENCY connections, 5 s): a C load generator, so the Node client's
+ *    own cost is out of the numbers. Skipped, and said so, when wrk is absent.
  */
+import { spawnSync } from "node:child_process";
 import os from "node:os";
 
 const API = (process.env.API_URL ?? "http://127.0.0.1:8787").replace(/\/+$/, "");
 const ADMIN = { Authorization: `Bearer ${process.env.ADMIN_TOKEN ?? "dev-admin-token-change-me"}` };
 const HIT_REQUESTS = Number(process.env.HIT_REQUESTS ?? 2000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32);
+const SEQ_REQUESTS = Number(process.env.SEQ_REQUESTS ?? 200);
 const MISS_KEYS = Number(process.env.MISS_KEYS ?? 20);
 const HERD = Number(process.env.HERD ?? 50);
+const WRK_SECONDS = 5;
 
 interface Timed {
   ms: number;
   status: number;
   cache: string | null;
+  bytes: number;
 }
 
 async function timedGet(path: string, headers: Record<string, string> = {}): Promise<Timed> {
   const started = performance.now();
   const res = await fetch(`${API}${path}`, { headers });
-  await res.arrayBuffer();
-  return { ms: performance.now() - started, status: res.status, cache: res.headers.get("X-Cache") };
+  const body = await res.arrayBuffer();
+  return { ms: performance.now() - started, status: res.status, cache: res.headers.get("X-Cache"), bytes: body.byteLength };
 }
 
 async function getJson<T>(path: string, headers: Record<string, string> = {}): Promise<T> {
@@ -54,11 +64,51 @@ function summary(samples: number[]) {
 }
 
 const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function computedTotal(): Promise<number> {
   const stats = await getJson<{ counters: { total: { computed?: number } } }>("/admin/stats", ADMIN);
   return stats.counters.total.computed ?? 0;
+}
+
+/** `requests` GETs of `path` by `concurrency` workers; ok counts 200s that are HIT (or carry no X-Cache). */
+async function load(path: string, concurrency: number, requests: number) {
+  const samples: number[] = [];
+  let ok = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < requests) {
+        next++;
+        const t = await timedGet(path);
+        samples.push(t.ms);
+        if (t.status === 200 && (t.cache ?? "HIT") === "HIT") ok++;
+      }
+    }),
+  );
+  return { ...summary(samples), ok, n: requests, concurrency, rps: Math.round(requests / ((performance.now() - started) / 1000)) };
+}
+type Load = Awaited<ReturnType<typeof load>>;
+
+const loadLine = (label: string, l: Load, what: string) =>
+  `  ${label.padEnd(11)} ${l.n} requests, concurrency ${l.concurrency}: p50 ${fmt(l.p50)} ms, p99 ${fmt(l.p99)} ms, max ${fmt(l.max)} ms, ${l.rps} req/s (${l.ok}/${l.n} ${what})`;
+
+/** wrk's latency distribution (p50, p99) and req/s, or null when wrk is absent or fails. */
+function wrk(path: string): { p50: number; p99: number; rps: number; requests: number } | null {
+  const r = spawnSync("wrk", ["-t2", `-c${CONCURRENCY}`, `-d${WRK_SECONDS}s`, "--latency", `${API}${path}`], { encoding: "utf8" });
+  if (r.error || r.status !== 0) return null;
+  const ms = (v: string, unit: string) => Number(v) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[unit]!;
+  const lat = (p: number) => {
+    const m = new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s)\\s*$`, "m").exec(r.stdout);
+    return m ? ms(m[1]!, m[2]!) : NaN;
+  };
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
+  const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1]);
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0);
+  if (non2xx > 0) return null;
+  return { p50: lat(50), p99: lat(99), rps: Math.round(rps), requests };
 }
 
 async function main() {
@@ -70,14 +120,16 @@ async function main() {
   }
   const today = new Date().toISOString().slice(0, 10);
   const addDays = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-  console.log(`# API benchmark against ${API}`);
-  console.log(`# machine: ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}, loopback`);
+  console.log(`# API benchmark against ${API} (npm start: wrangler dev --local, one workerd process, Upstash/Neon stand-ins, all on loopback)`);
+  console.log(`# machine: ${os.cpus()[0]?.model} x${os.cpus().length}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}; client: node ${process.version} fetch (keep-alive)`);
+  console.log(`# sizes: ${SEQ_REQUESTS} sequential + ${HIT_REQUESTS} concurrent requests at concurrency ${CONCURRENCY} per measured path; ${MISS_KEYS} misses of each kind; a herd of ${HERD}`);
 
   // The hit key: the first route, today (computed now if it is not cached yet).
-  const { routes } = await getJson<{ routes: { id: number; latitude: number; longitude: number }[] }>("/api/v1/routes?limit=1");
+  const { routes } = await getJson<{ routes: { id: number; latitude: number; longitude: number }[] }>(`/api/v1/routes?limit=${MISS_KEYS}`);
   if (!routes.length) throw new Error("no routes: is the database empty?");
   const route = routes[0]!;
   const hitPath = `/api/v1/routes/${route.id}/safety?date=${today}`;
+  const basePath = "/api/v1/openapi.json";
   const firstCall = await timedGet(hitPath);
 
   // Cold route keys: routes whose score for a date is not cached (/map lists them). A warmed stack
@@ -98,54 +150,33 @@ async function main() {
   const post = async (body: object): Promise<Timed> => {
     const started = performance.now();
     const res = await fetch(`${API}/api/v1/predict`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-    await res.arrayBuffer();
-    return { ms: performance.now() - started, status: res.status, cache: res.headers.get("X-Cache") };
+    const buf = await res.arrayBuffer();
+    return { ms: performance.now() - started, status: res.status, cache: res.headers.get("X-Cache"), bytes: buf.byteLength };
   };
 
-  // 1. Cache hits on one warmed key, and for scale the same load on an answer without any I/O.
-  const load = async (path: string, concurrency = CONCURRENCY, requests = HIT_REQUESTS) => {
-    const samples: number[] = [];
-    let ok = 0;
-    let next = 0;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < requests) {
-          next++;
-          const t = await timedGet(path);
-          samples.push(t.ms);
-          if (t.status === 200 && (t.cache ?? "HIT") === "HIT") ok++;
-        }
-      }),
-    );
-    return { ...summary(samples), ok, rps: Math.round(requests / ((performance.now() - started) / 1000)) };
-  };
-  const sequential = await load(hitPath, 1, 200);
+  // 1. Cache hits on one warmed key, and the no-I/O baseline measured the same way.
+  const hitBytes = (await timedGet(hitPath)).bytes;
+  const baseBytes = (await timedGet(basePath)).bytes;
+  const hitSeq = await load(hitPath, 1, SEQ_REQUESTS);
+  const baseSeq = await load(basePath, 1, SEQ_REQUESTS);
   await Promise.all(Array.from({ length: CONCURRENCY }, () => timedGet(hitPath))); // open the connections
-  const hit = await load(hitPath);
-  const baseline = await load("/api/v1/openapi.json");
+  const hit = await load(hitPath, CONCURRENCY, HIT_REQUESTS);
+  const base = await load(basePath, CONCURRENCY, HIT_REQUESTS);
 
-  // 2. Misses, one at a time: cold route keys (if any), then new points.
-  const missRoute = await (async () => {
+  // 2. Misses, one at a time: cold route keys (if any), fresh=true recomputes, new points.
+  const sequentialMisses = async (run: (i: number) => Promise<Timed>, n: number, expect: string) => {
     const samples: number[] = [];
     let ok = 0;
-    for (const k of cold.slice(1)) {
-      const t = await timedGet(`/api/v1/routes/${k.id}/safety?date=${k.date}`);
+    for (let i = 0; i < n; i++) {
+      const t = await run(i);
       samples.push(t.ms);
-      if (t.status === 200 && t.cache === "MISS") ok++;
+      if (t.status === 200 && t.cache === expect) ok++;
     }
     return samples.length ? { ...summary(samples), n: samples.length, ok } : null;
-  })();
-  const missPoint = await (async () => {
-    const samples: number[] = [];
-    let ok = 0;
-    for (let i = 0; i < MISS_KEYS; i++) {
-      const t = await post(newPoint());
-      samples.push(t.ms);
-      if (t.status === 200 && t.cache === "MISS") ok++;
-    }
-    return { ...summary(samples), n: samples.length, ok };
-  })();
+  };
+  const missRoute = await sequentialMisses((i) => timedGet(`/api/v1/routes/${cold[i + 1]!.id}/safety?date=${cold[i + 1]!.date}`), Math.max(0, cold.length - 1), "MISS");
+  const recompute = await sequentialMisses((i) => timedGet(`/api/v1/routes/${routes[i % routes.length]!.id}/safety?date=${today}&fresh=true`, ADMIN), MISS_KEYS, "MISS");
+  const missPoint = (await sequentialMisses(() => post(newPoint()), MISS_KEYS, "MISS"))!;
 
   // 3. A herd on one cold key (a cold route key, else a new point), on already open connections so
   //    that the requests arrive together.
@@ -165,26 +196,54 @@ async function main() {
   const computations = (await computedTotal()) - before;
   const herdCache = herd.reduce<Record<string, number>>((m, t) => ((m[`${t.status} ${t.cache}`] = (m[`${t.status} ${t.cache}`] ?? 0) + 1), m), {});
 
+  // 4. Optional: wrk.
+  const useWrk = process.env.BENCH_WRK !== "0" && spawnSync("wrk", ["--version"]).error === undefined;
+  const wrkHit = useWrk ? wrk(hitPath) : null;
+  const wrkBase = useWrk ? wrk(basePath) : null;
+
+  const over = (a: number, b: number) => `${fmt(a - b)} ms`;
   console.log("");
-  console.log(`cache hit     ${HIT_REQUESTS} GET /routes/${route.id}/safety, concurrency ${CONCURRENCY}: p50 ${fmt(hit.p50)} ms, p99 ${fmt(hit.p99)} ms, max ${fmt(hit.max)} ms, ${hit.rps} req/s (${hit.ok}/${HIT_REQUESTS} were 200 HIT)`);
-  console.log(`  sequential  200 GETs one at a time: p50 ${fmt(sequential.p50)} ms, p99 ${fmt(sequential.p99)} ms`);
-  console.log(`  baseline    the same concurrent load on GET /openapi.json (no I/O; wrangler dev's own cost): p50 ${fmt(baseline.p50)} ms, p99 ${fmt(baseline.p99)} ms, ${baseline.rps} req/s`);
+  console.log(`cache hit     GET /api/v1/routes/${route.id}/safety?date=${today} (${kb(hitBytes)} body; one Upstash request: MGET + TTL)`);
+  console.log(loadLine("sequential", hitSeq, "were 200 HIT"));
+  console.log(loadLine("concurrent", hit, "were 200 HIT"));
+  console.log(`baseline      GET ${basePath} (${kb(baseBytes)} body; no I/O: what wrangler dev, the router, the ETag and the client cost per request)`);
+  console.log(loadLine("sequential", baseSeq, "were 200"));
+  console.log(loadLine("concurrent", base, "were 200"));
+  console.log(`  hit − base  p50 sequential ${over(hitSeq.p50, baseSeq.p50)}, concurrent ${over(hit.p50, base.p50)} (the cache read and its serving; the rest is the dev server's own cost)`);
   console.log(
     missRoute
-      ? `cache miss    ${missRoute.n} cold route keys, one at a time: p50 ${fmt(missRoute.p50)} ms, p99 ${fmt(missRoute.p99)} ms, max ${fmt(missRoute.max)} ms (${missRoute.ok}/${missRoute.n} were 200 MISS)`
-      : "cache miss    no cold route keys left in the window (all warmed); see the point misses",
+      ? `cache miss    ${missRoute.n} cold route keys (GET /routes/{id}/safety), one at a time: p50 ${fmt(missRoute.p50)} ms, p99 ${fmt(missRoute.p99)} ms, max ${fmt(missRoute.max)} ms (${missRoute.ok}/${missRoute.n} were 200 MISS)`
+      : "cache miss    no cold route keys left in the window (all warmed): see the recomputes and point misses below",
   );
+  if (recompute) {
+    console.log(`  recompute   ${recompute.n} GET /routes/{id}/safety?fresh=true (admin; engine + write, no cache read), one at a time: p50 ${fmt(recompute.p50)} ms, p99 ${fmt(recompute.p99)} ms, max ${fmt(recompute.max)} ms (${recompute.ok}/${recompute.n} were 200 MISS)`);
+  }
   console.log(`  new points  ${missPoint.n} POST /predict, one at a time: p50 ${fmt(missPoint.p50)} ms, p99 ${fmt(missPoint.p99)} ms, max ${fmt(missPoint.max)} ms (${missPoint.ok}/${missPoint.n} were 200 MISS)`);
   console.log(`  first call  of this run (${firstCall.cache}, may include the isolate's corpus load): ${fmt(firstCall.ms)} ms`);
-  console.log(`single-flight ${HERD} concurrent requests for one cold key (${herdTarget}): ${computations} computation(s), wall ${fmt(herdWall)} ms, answers ${JSON.stringify(herdCache)}`);
+  console.log(`single-flight ${HERD} concurrent requests for one cold key (${herdTarget}): ${computations} computation(s) (expected 1), wall ${fmt(herdWall)} ms, answers ${JSON.stringify(herdCache)}`);
+  if (!useWrk) console.log("wrk           not run (not installed, or BENCH_WRK=0); optional: apt-get install wrk");
+  else {
+    const w = (label: string, r: ReturnType<typeof wrk>) =>
+      r ? `  ${label.padEnd(11)} ${r.requests} requests in ${WRK_SECONDS} s, 2 threads, ${CONCURRENCY} connections: p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, ${r.rps} req/s` : `  ${label.padEnd(11)} wrk failed or saw non-2xx answers`;
+    console.log(`wrk           the same two paths with wrk (a C client: the Node client's own cost is out of these)`);
+    console.log(w("cache hit", wrkHit));
+    console.log(w("baseline", wrkBase));
+  }
   console.log("");
+  const seqJson = (l: Load) => ({ requests: l.n, p50Ms: +fmt(l.p50), p99Ms: +fmt(l.p99), rps: l.rps });
   console.log(
     JSON.stringify({
       api: API,
-      hit: { requests: HIT_REQUESTS, concurrency: CONCURRENCY, p50Ms: +fmt(hit.p50), p99Ms: +fmt(hit.p99), rps: hit.rps, sequentialP50Ms: +fmt(sequential.p50), sequentialP99Ms: +fmt(sequential.p99) },
-      baseline: { p50Ms: +fmt(baseline.p50), p99Ms: +fmt(baseline.p99), rps: baseline.rps },
-      miss: { route: missRoute && { keys: missRoute.n, p50Ms: +fmt(missRoute.p50), p99Ms: +fmt(missRoute.p99) }, point: { keys: missPoint.n, p50Ms: +fmt(missPoint.p50), p99Ms: +fmt(missPoint.p99) } },
+      concurrency: CONCURRENCY,
+      hit: { path: hitPath, sequential: seqJson(hitSeq), concurrent: seqJson(hit) },
+      baseline: { path: basePath, sequential: seqJson(baseSeq), concurrent: seqJson(base) },
+      miss: {
+        route: missRoute && { keys: missRoute.n, p50Ms: +fmt(missRoute.p50), p99Ms: +fmt(missRoute.p99) },
+        recompute: recompute && { keys: recompute.n, p50Ms: +fmt(recompute.p50), p99Ms: +fmt(recompute.p99) },
+        point: { keys: missPoint.n, p50Ms: +fmt(missPoint.p50), p99Ms: +fmt(missPoint.p99) },
+      },
       singleFlight: { target: herdTarget, requests: HERD, computations, wallMs: +fmt(herdWall) },
+      wrk: useWrk ? { hit: wrkHit, baseline: wrkBase } : null,
     }),
   );
   if (computations !== 1) process.exitCode = 2;
