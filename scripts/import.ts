@@ -26,8 +26,8 @@ import {
   type ImportReport,
   type TableName,
 } from "../src/data/importer.ts";
+import { DEFAULT_DATABASE_URL, isNeonHost } from "./migrate.ts";
 
-const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test";
 const USAGE = `usage: npm run import -- --dir <folder>
 
 Imports mountains.csv, routes.csv, accidents.csv and weather.csv from <folder>.
@@ -35,7 +35,6 @@ Imports mountains.csv, routes.csv, accidents.csv and weather.csv from <folder>.
   -h, --help       this help
 env: DATABASE_URL (default ${DEFAULT_DATABASE_URL}), NEON_HTTP_ENDPOINT`;
 
-const isLocalHost = (url: URL) => ["127.0.0.1", "localhost", "::1", "[::1]"].includes(url.hostname);
 
 function redact(url: URL): string {
   return `${url.hostname}:${url.port || 5432}${url.pathname}`;
@@ -144,7 +143,8 @@ async function main(): Promise<number> {
 
   let endpoint = process.env.NEON_HTTP_ENDPOINT || undefined;
   let stop = async () => {};
-  if (!endpoint && isLocalHost(url)) {
+  // Like `npm run migrate`: any Postgres that is not Neon is reached through the local stand-in.
+  if (!endpoint && !isNeonHost(databaseUrl)) {
     const { startNeonHttp } = await import("../dev/neon-http.ts");
     const srv = await startNeonHttp({ databaseUrl, webSocket: false });
     endpoint = srv.endpoint;

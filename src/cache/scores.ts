@@ -26,7 +26,18 @@ export interface IndexedScore {
   risk_score: number;
   color_code: ColorCode;
   computed_at: string;
+  /** A score computed without a forecast (the spec's W = 0.5 fallback) is kept only briefly. */
+  weather?: { status: string };
 }
+
+/**
+ * TTL of a score computed while the forecast was unavailable: long enough to spare Open-Meteo a
+ * storm of retries, short enough that a passing outage does not pin a fallback score for 6 hours.
+ */
+export const FALLBACK_SCORE_TTL_SECONDS = 900;
+
+export const scoreTtl = (s: IndexedScore, ttlSeconds: number) =>
+  s.weather && s.weather.status !== "ok" ? Math.min(ttlSeconds, FALLBACK_SCORE_TTL_SECONDS) : ttlSeconds;
 
 export interface MapEntry {
   /** Rounded to 1 dp. */
@@ -65,7 +76,7 @@ export const mapEntryFresh = (e: MapEntry, ttlSeconds: number, nowSeconds = Math
 export function addScoreWrites(p: Pipeline, scores: readonly IndexedScore[], ttlSeconds: number, raws?: readonly string[]): void {
   const byDate = new Map<string, Record<string, string>>();
   scores.forEach((s, i) => {
-    p.set(scoreKey(s.route_id, s.date), raws?.[i] ?? JSON.stringify(s), { ex: ttlSeconds });
+    p.set(scoreKey(s.route_id, s.date), raws?.[i] ?? JSON.stringify(s), { ex: scoreTtl(s, ttlSeconds) });
     const fields = byDate.get(s.date) ?? {};
     fields[String(s.route_id)] = mapEntry(s);
     byDate.set(s.date, fields);
@@ -74,21 +85,6 @@ export function addScoreWrites(p: Pipeline, scores: readonly IndexedScore[], ttl
     p.hset(mapIndexKey(date), fields);
     p.expire(mapIndexKey(date), ttlSeconds);
   }
-}
-
-/** Writes the scores (and their map index entries) with their TTL in one Upstash pipeline (one HTTP request). */
-export async function writeScores(redis: Redis, scores: readonly IndexedScore[], ttlSeconds: number): Promise<void> {
-  if (scores.length === 0) return;
-  const p = redis.pipeline();
-  addScoreWrites(p, scores, ttlSeconds);
-  await p.exec();
-}
-
-/** Reads a route's scores for the given dates (one MGET); a missing date is `null`. */
-export async function readScores<T>(redis: Redis, routeId: number, dates: readonly string[]): Promise<(T | null)[]> {
-  if (dates.length === 0) return [];
-  const values = await redis.mget<(string | null)[]>(...dates.map((d) => scoreKey(routeId, d)));
-  return values.map((v) => (v === null ? null : (JSON.parse(v) as T)));
 }
 
 /**

@@ -9,8 +9,8 @@
  */
 import type { AccidentInput } from "../scoring";
 import type { Sql } from "./db";
+import { FT_TO_M } from "./routes";
 
-const FT_TO_M = 0.3048;
 
 const CORPUS_QUERY = `
 WITH a AS (

@@ -40,6 +40,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { NeonQueryFunction, NeonQueryPromise } from "@neondatabase/serverless";
+import { readDataVersion, type Sql } from "./db";
 import {
   TABLE_SPECS,
   checkHeader,
@@ -316,11 +317,6 @@ function groupIntoRequests(statements: Statement[], maxBytes: number): Statement
   return groups;
 }
 
-async function readDataVersion(sql: ImportSql): Promise<number> {
-  const rows = (await sql.query("SELECT version FROM data_version WHERE id = 1")) as { version: string | number }[];
-  return rows.length ? Number(rows[0].version) : 0;
-}
-
 const errMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Lets timers and sockets run during long synchronous work (keep-alive expiry, progress redraws). */
@@ -384,7 +380,7 @@ export async function importDataset(
   // 2. The database must answer before we spend time validating.
   let before: number;
   try {
-    before = await withRetry(() => readDataVersion(sql), () => {});
+    before = await withRetry(() => readDataVersion(sql as Sql), () => {});
   } catch (e) {
     throw new ImportError(`cannot query the database: ${errMessage(e)}`);
   }

@@ -17,7 +17,8 @@ export interface Route {
   mountainAccidentCount: number;
 }
 
-const FT_TO_M = 0.3048;
+/** Feet to metres (mountain elevations are stored in feet, the engine works in metres). */
+export const FT_TO_M = 0.3048;
 
 // Routes without their own coordinates fall back to the mountain's; routes with neither are unscorable.
 const ROUTE_COLUMNS = `

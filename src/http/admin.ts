@@ -24,6 +24,7 @@ const WarmQuery = z
       .regex(/^\d+(,\d+)*$/, "must be a comma-separated list of route ids")
       .transform((s) => [...new Set(s.split(",").map(Number))])
       .refine((ids) => ids.length <= 1000, "at most 1000 routes")
+      .refine((ids) => ids.every((id) => id >= 1 && id <= 2_147_483_647), "route ids must be between 1 and 2147483647")
       .optional(),
     top: z.coerce.number().int().min(1).max(10_000).optional(),
     force: z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1").optional(),
@@ -136,8 +137,16 @@ export function schedule(app: AppContext): Response {
 
 /** Re-enqueues dead-lettered routes as one new run (trigger "dlq-replay"); invalid letters are returned. */
 export async function replayDeadLetters(app: AppContext): Promise<Response> {
-  const raw = (await app.redis.lrange(DLQ_KEY, 0, 999)) as string[];
-  const letters = raw.map((s) => (typeof s === "string" ? JSON.parse(s) : s) as DeadLetter);
+  const raw = (await app.redis.lrange(DLQ_KEY, 0, 999)) as unknown[];
+  const letters = raw.map((entry): DeadLetter => {
+    try {
+      const l = (typeof entry === "string" ? JSON.parse(entry) : entry) as DeadLetter;
+      if (Array.isArray(l?.routeIds)) return l;
+    } catch {
+      // fall through: kept as an unreadable letter below
+    }
+    return { runId: null, routeIds: [], dates: [], reason: "unreadable dead letter", deadAt: "", body: entry };
+  });
   const replayable = letters.filter((l) => l.routeIds.length > 0);
   const invalid = letters.filter((l) => l.routeIds.length === 0);
   const routeIds = [...new Set(replayable.flatMap((l) => l.routeIds))];
@@ -151,6 +160,10 @@ export async function replayDeadLetters(app: AppContext): Promise<Response> {
       );
     }
     run = result.run;
+    if (run.status === "failed") {
+      // Nothing was enqueued: keep the letters for the next replay.
+      return Response.json({ error: { code: "replay_failed", message: run.error ?? "replay could not be enqueued", runId: run.id } }, { status: 503, headers: { "Retry-After": "30" } });
+    }
   }
   // Remove exactly what was read; letters that arrived meanwhile stay.
   if (raw.length) await app.redis.ltrim(DLQ_KEY, raw.length, -1);

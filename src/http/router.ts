@@ -21,6 +21,20 @@ const withAdmin = async (request: IRequest) => {
   await requireAdmin(request, (request as AppRequest).app.config.adminToken);
 };
 
+/**
+ * Whether an error means a backing service could not be reached (503), as opposed to a bug or a
+ * rejected query (500). Postgres errors that carry a SQLSTATE are only "unavailable" for the
+ * connection (08), operator-intervention (57P) and insufficient-resources (53) classes.
+ */
+export function isUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; message?: string; code?: unknown } | null;
+  const code = typeof e?.code === "string" ? e.code : "";
+  if (/^[0-9A-Z]{5}$/.test(code)) return /^(08|57P|53)/.test(code);
+  return /fetch failed|ECONNREFUSED|ECONNRESET|network connection lost|connect(ing|ion)? (to|refused|error)|timed out|Upstash|upstream/i.test(
+    `${e?.name ?? ""} ${e?.message ?? ""}`,
+  );
+}
+
 export function onError(err: unknown, request: IRequest): Response {
   if (err instanceof HttpError) return errorResponse(err.status, err.code, err.message, err.field, err.headers);
   if (err instanceof ConfigError) {
@@ -29,7 +43,7 @@ export function onError(err: unknown, request: IRequest): Response {
   }
   const message = err instanceof Error ? err.message : String(err);
   // Upstream trouble (Neon, Upstash) is a 503 with Retry-After, not a 500.
-  if (/NeonDbError|fetch failed|ECONNREFUSED|network|Upstash|timed out|connect/i.test(`${(err as Error)?.name} ${message}`)) {
+  if (isUnavailable(err)) {
     console.error(JSON.stringify({ event: "upstream_error", path: new URL(request.url).pathname, message }));
     return errorResponse(503, "upstream_unavailable", "A backing service is unavailable; retry shortly", undefined, { "Retry-After": "30" });
   }

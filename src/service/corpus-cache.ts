@@ -35,11 +35,6 @@ export class CorpusCache {
     return this.pending;
   }
 
-  /** Forget the snapshot's freshness so the next `get` re-reads the data version. */
-  invalidate(): void {
-    this.checkedAt = 0;
-  }
-
   private async refresh(): Promise<CorpusSnapshot> {
     const version = await readDataVersion(this.sql);
     if (this.snapshot && this.snapshot.dataVersion === version) {

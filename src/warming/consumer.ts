@@ -63,25 +63,36 @@ export async function handleWarmBatch(batch: MessageBatch<unknown>, app: AppCont
   }
   if (valid.length === 0) return;
 
+  let outcomes: { msg: Message<unknown>; body: WarmMessage; error: string | null }[];
   try {
-    await processMessages(app, valid);
-    for (const { msg } of valid) msg.ack();
+    outcomes = await processMessages(app, valid);
   } catch (e) {
+    // The batch could not be computed at all (database or corpus unavailable): retry every message.
     const reason = (e as Error).message;
-    for (const { msg, body } of valid) {
-      logEvent("warm_message_retry", { runId: body.runId, messageId: msg.id, attempts: msg.attempts, reason });
-      msg.retry({ delaySeconds: backoffSeconds(msg.attempts, app.config.warming.retryBaseSeconds) });
+    outcomes = valid.map((v) => ({ ...v, error: reason }));
+  }
+  const store = runStore(app);
+  for (const { msg, body, error } of outcomes) {
+    if (error === null) {
+      msg.ack();
+      continue;
     }
+    logEvent("warm_message_retry", { runId: body.runId, messageId: msg.id, attempts: msg.attempts, reason: error });
+    msg.retry({ delaySeconds: backoffSeconds(msg.attempts, app.config.warming.retryBaseSeconds) });
     // Best effort: remember why, so a later dead letter can say it.
-    await Promise.allSettled(
-      valid.map(({ body }) =>
-        app.redis.hset(`warm_run:${body.runId}:retrying`, Object.fromEntries(body.routeIds.map((id) => [String(id), reason]))),
-      ),
-    );
+    await store.noteRetrying(body.runId, body.routeIds, error).catch(() => undefined);
   }
 }
 
-async function processMessages(app: AppContext, messages: { msg: Message<unknown>; body: WarmMessage }[]): Promise<void> {
+/**
+ * Computes a batch's routes together and writes each message's results in its own pipeline.
+ * Throws when nothing could be computed; otherwise returns each message's write outcome, so a
+ * message whose write failed is retried alone and the others are acked.
+ */
+async function processMessages(
+  app: AppContext,
+  messages: { msg: Message<unknown>; body: WarmMessage }[],
+): Promise<{ msg: Message<unknown>; body: WarmMessage; error: string | null }[]> {
   const store = runStore(app);
   const t0 = Date.now();
   const allIds = [...new Set(messages.flatMap((m) => m.body.routeIds))];
@@ -89,7 +100,7 @@ async function processMessages(app: AppContext, messages: { msg: Message<unknown
   const tRoutes = Date.now();
 
   // Messages of one run share their dates; group by date window so each group is one compute call.
-  const groups = new Map<string, { dates: string[]; items: { body: WarmMessage }[] }>();
+  const groups = new Map<string, { dates: string[]; items: { msg: Message<unknown>; body: WarmMessage }[] }>();
   for (const m of messages) {
     const key = m.body.dates.join(",");
     const g = groups.get(key) ?? { dates: m.body.dates, items: [] };
@@ -97,12 +108,12 @@ async function processMessages(app: AppContext, messages: { msg: Message<unknown
     groups.set(key, g);
   }
 
-  const perMessage: { body: WarmMessage; results: RouteResult[]; scores: DailyScore[] }[] = [];
+  const perMessage: { msg: Message<unknown>; body: WarmMessage; results: RouteResult[]; scores: DailyScore[] }[] = [];
   for (const { dates, items } of groups.values()) {
     const ids = [...new Set(items.flatMap((m) => m.body.routeIds))];
     const outcomes = await app.scores.computeRouteForecasts(ids.flatMap((id) => routes.get(id) ?? []), dates);
     const byId = new Map(outcomes.map((o) => [o.route.id, o]));
-    for (const { body } of items) {
+    for (const { msg, body } of items) {
       const results: RouteResult[] = [];
       const scores: DailyScore[] = [];
       for (const id of body.routeIds) {
@@ -116,7 +127,7 @@ async function processMessages(app: AppContext, messages: { msg: Message<unknown
           results.push({ routeId: id, ok: false, reason, final: !o || body.attempt >= MAX_ROUTE_ATTEMPTS });
         }
       }
-      perMessage.push({ body, results, scores });
+      perMessage.push({ msg, body, results, scores });
     }
   }
 
@@ -124,7 +135,7 @@ async function processMessages(app: AppContext, messages: { msg: Message<unknown
   // One Upstash pipeline per message (≈ 70 keys, ~1 MB: well under Upstash's 10 MB request cap;
   // plus 7 small HSETs of the /map index), all messages in parallel.
   const ttl = app.config.scoreTtlSeconds;
-  await Promise.all(
+  const written = await Promise.allSettled(
     perMessage.map(async ({ body, results, scores }) => {
       for (const r of results.filter((x) => !x.ok)) {
         logEvent("warm_route_failed", { runId: body.runId, routeId: r.routeId, attempt: body.attempt, final: r.final, reason: r.reason });
@@ -145,36 +156,54 @@ async function processMessages(app: AppContext, messages: { msg: Message<unknown
     routes: allIds.length,
     ms: { routes: tRoutes - t0, compute: tCompute - tRoutes, write: Date.now() - tCompute },
   });
+  return perMessage.map(({ msg, body }, i) => {
+    const w = written[i]!;
+    return { msg, body, error: w.status === "fulfilled" ? null : `write failed: ${(w.reason as Error)?.message ?? w.reason}` };
+  });
 }
 
 export function logFinished(run: { id: string; status: string; routes: unknown; scores: unknown; durationMs: number | null; trigger: string }) {
   logEvent("warm_run_finished", { runId: run.id, trigger: run.trigger, status: run.status, routes: run.routes, scores: run.scores, durationMs: run.durationMs });
 }
 
+/** wrangler.toml's max_retries + 1 for the dead-letter consumer. */
+export const DLQ_MAX_ATTEMPTS = 6;
+
 export async function handleDeadLetterBatch(batch: MessageBatch<unknown>, app: AppContext): Promise<void> {
   const store = runStore(app);
   for (const msg of batch.messages) {
     const body = parse(msg);
-    if ("invalid" in body) {
-      await keepDeadLetter(app, { runId: null, routeIds: [], dates: [], reason: `invalid message: ${body.invalid}`, deadAt: new Date().toISOString(), body: msg.body });
-      logEvent("warm_dead_letter", { messageId: msg.id, reason: body.invalid });
+    try {
+      if ("invalid" in body) {
+        await keepDeadLetter(app, { runId: null, routeIds: [], dates: [], reason: `invalid message: ${body.invalid}`, deadAt: new Date().toISOString(), body: msg.body });
+        logEvent("warm_dead_letter", { messageId: msg.id, reason: body.invalid });
+        msg.ack();
+        continue;
+      }
+      const pending = await store.notDone(body.runId, body.routeIds);
+      const reasons = await store.retryReasons(body.runId);
+      const results: RouteResult[] = pending.map((id) => ({
+        routeId: id,
+        ok: false,
+        final: true,
+        reason: `dead-lettered after ${msg.attempts} attempt(s): ${reasons[String(id)] ?? "message kept failing"}`,
+      }));
+      if (pending.length) {
+        await keepDeadLetter(app, { runId: body.runId, routeIds: pending, dates: body.dates, reason: results[0]!.reason!, deadAt: new Date().toISOString() });
+      }
+      logEvent("warm_dead_letter", { runId: body.runId, messageId: msg.id, routes: pending });
+      const finished = await store.recordResults(body.runId, results);
+      if (finished) logFinished(finished);
       msg.ack();
-      continue;
+    } catch (e) {
+      // Redis itself is failing: retry; on the last attempt the log line is the record of last resort.
+      const routes = "invalid" in body ? [] : body.routeIds;
+      if (msg.attempts >= DLQ_MAX_ATTEMPTS) {
+        logEvent("warm_dead_letter_lost", { messageId: msg.id, runId: "invalid" in body ? null : body.runId, routes, reason: (e as Error).message });
+        msg.ack();
+      } else {
+        msg.retry({ delaySeconds: backoffSeconds(msg.attempts, app.config.warming.retryBaseSeconds) });
+      }
     }
-    const pending = await store.notDone(body.runId, body.routeIds);
-    const reasons = await store.retryReasons(body.runId);
-    const results: RouteResult[] = pending.map((id) => ({
-      routeId: id,
-      ok: false,
-      final: true,
-      reason: `dead-lettered after ${msg.attempts} attempt(s): ${reasons[String(id)] ?? "message kept failing"}`,
-    }));
-    if (pending.length) {
-      await keepDeadLetter(app, { runId: body.runId, routeIds: pending, dates: body.dates, reason: results[0]!.reason!, deadAt: new Date().toISOString() });
-    }
-    logEvent("warm_dead_letter", { runId: body.runId, messageId: msg.id, routes: pending });
-    const finished = await store.recordResults(body.runId, results);
-    if (finished) logFinished(finished);
-    msg.ack();
   }
 }

@@ -4,15 +4,16 @@
  *
  * Layout (all keys expire together):
  *   warm_run:{id}          HASH  the run's fixed facts + finished_at/status once finished
- *   warm_run:{id}:done     SET   route ids whose scores were written
- *   warm_run:{id}:failed   HASH  route id → reason, final failures
+ *   warm_run:{id}:routes   HASH  route id → "ok" (scores written) or the reason of a final failure
  *   warm_run:{id}:retrying HASH  route id → last reason, failures that will be retried
  *   warm_runs              ZSET  run ids by creation time (recent runs, newest first)
  *   warm_active            STR   the id of the run in progress (SET NX: one run at a time)
  *
- * Progress is derived from set sizes rather than counters, so a redelivered message cannot count
- * twice. A run finishes when done + failed = total; whoever sees that first (HSETNX finished_at)
- * writes the final status and releases `warm_active`.
+ * Progress is derived from one hash of route outcomes rather than counters, so a redelivered
+ * message cannot count twice and a route is never both done and failed: a success always wins
+ * (HSET "ok"), a final failure never overwrites it (HSETNX). A run finishes when every route has an
+ * outcome; one Lua script then writes finished_at and the status and releases `warm_active` if it
+ * still names this run, atomically (only the first caller does it).
  */
 import { hashFromReply, type Redis } from "../cache/redis";
 
@@ -40,9 +41,24 @@ export const ACTIVE_RUN_KEY = "warm_active";
 export const RUNS_INDEX_KEY = "warm_runs";
 export const DLQ_KEY = "warm_dlq";
 const runKey = (id: string) => `warm_run:${id}`;
-const doneKey = (id: string) => `warm_run:${id}:done`;
-const failedKey = (id: string) => `warm_run:${id}:failed`;
-const retryingKey = (id: string) => `warm_run:${id}:retrying`;
+const routesKey = (id: string) => `warm_run:${id}:routes`;
+export const retryingKey = (id: string) => `warm_run:${id}:retrying`;
+const OK = "ok";
+
+/** Compare-and-delete: release a lock only if it still holds our value. */
+const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+/** First caller only: finished_at, the status from the route outcomes, and the lock release. */
+const FINALIZE_SCRIPT = `
+if redis.call('HSETNX', KEYS[1], 'finished_at', ARGV[1]) == 0 then return 0 end
+local outcomes = redis.call('HVALS', KEYS[2])
+local failed = 0
+for _, v in ipairs(outcomes) do if v ~= 'ok' then failed = failed + 1 end end
+local status = 'partial'
+if failed == 0 then status = 'succeeded' elseif failed == #outcomes then status = 'failed' end
+redis.call('HSET', KEYS[1], 'status', status)
+if redis.call('GET', KEYS[3]) == ARGV[2] then redis.call('DEL', KEYS[3]) end
+return 1`;
 
 /** An active-run lock older than this is considered abandoned (consumers died). */
 export const ACTIVE_LOCK_SECONDS = 3600;
@@ -80,8 +96,7 @@ export class RunStore {
   }
 
   async releaseActive(runId: string): Promise<void> {
-    const active = await this.redis.get<string>(ACTIVE_RUN_KEY);
-    if (active !== null && String(active) === runId) await this.redis.del(ACTIVE_RUN_KEY);
+    await this.redis.eval(RELEASE_SCRIPT, [ACTIVE_RUN_KEY], [runId]);
   }
 
   async activeRunId(): Promise<string | null> {
@@ -127,46 +142,47 @@ export class RunStore {
     const p = this.redis.pipeline();
     extra?.(p);
     p.hsetnx(runKey(runId), "started_at", new Date().toISOString());
-    const done = results.filter((r) => r.ok).map((r) => r.routeId);
+    const done = results.filter((r) => r.ok).map((r) => String(r.routeId));
     const failed = results.filter((r) => !r.ok && r.final);
     const retrying = results.filter((r) => !r.ok && !r.final);
-    if (done.length) {
-      p.sadd(doneKey(runId), done[0]!, ...done.slice(1));
-      p.hdel(failedKey(runId), ...done.map(String));
-      p.hdel(retryingKey(runId), ...done.map(String));
-    }
-    if (failed.length) {
-      p.hset(failedKey(runId), Object.fromEntries(failed.map((r) => [String(r.routeId), r.reason ?? "unknown error"])));
-      p.hdel(retryingKey(runId), ...failed.map((r) => String(r.routeId)));
-    }
+    if (done.length) p.hset(routesKey(runId), Object.fromEntries(done.map((id) => [id, OK])));
+    for (const r of failed) p.hsetnx(routesKey(runId), String(r.routeId), r.reason || "unknown error");
+    const settled = [...done, ...failed.map((r) => String(r.routeId))];
+    if (settled.length) p.hdel(retryingKey(runId), ...settled);
     if (retrying.length) {
-      p.hset(retryingKey(runId), Object.fromEntries(retrying.map((r) => [String(r.routeId), r.reason ?? "unknown error"])));
+      p.hset(retryingKey(runId), Object.fromEntries(retrying.map((r) => [String(r.routeId), r.reason || "unknown error"])));
     }
-    for (const k of [doneKey(runId), failedKey(runId), retryingKey(runId)]) p.expire(k, this.ttlSeconds);
-    p.scard(doneKey(runId));
-    p.hlen(failedKey(runId));
+    p.expire(routesKey(runId), this.ttlSeconds);
+    p.expire(retryingKey(runId), this.ttlSeconds);
+    p.hlen(routesKey(runId));
     p.hget(runKey(runId), "routes_total");
     const out = (await p.exec()) as unknown[];
-    const [doneCount, failedCount, total] = out.slice(-3).map(Number) as [number, number, number];
-    if (doneCount + failedCount >= total) return this.finalize(runId, doneCount, failedCount);
+    const [outcomes, total] = out.slice(-2).map(Number) as [number, number];
+    if (outcomes >= total) return this.finalize(runId);
     return null;
   }
 
-  /** Only the first caller to see completion writes the final status (HSETNX). */
-  private async finalize(runId: string, done: number, failed: number): Promise<RunRecord | null> {
-    const first = await this.redis.hsetnx(runKey(runId), "finished_at", new Date().toISOString());
-    if (first !== 1) return null;
-    const status: RunStatus = failed === 0 ? "succeeded" : done === 0 ? "failed" : "partial";
-    await this.redis.hset(runKey(runId), { status });
-    await this.releaseActive(runId);
-    return this.get(runId);
+  /** Remembers why a message is being retried (shown if it is dead-lettered later). */
+  async noteRetrying(runId: string, routeIds: readonly number[], reason: string): Promise<void> {
+    if (routeIds.length === 0) return;
+    const p = this.redis.pipeline();
+    p.hset(retryingKey(runId), Object.fromEntries(routeIds.map((id) => [String(id), reason])));
+    p.expire(retryingKey(runId), this.ttlSeconds);
+    await p.exec();
   }
 
-  /** Routes of the run not yet written (for the dead-letter consumer). */
+  /** Only the first caller to see completion writes the final status (atomically, in Lua). */
+  private async finalize(runId: string): Promise<RunRecord | null> {
+    const first = await this.redis.eval(FINALIZE_SCRIPT, [runKey(runId), routesKey(runId), ACTIVE_RUN_KEY], [new Date().toISOString(), runId]);
+    return Number(first) === 1 ? this.get(runId) : null;
+  }
+
+  /** Routes of the run whose scores are not written (for the dead-letter consumer). */
   async notDone(runId: string, routeIds: readonly number[]): Promise<number[]> {
     if (routeIds.length === 0) return [];
-    const flags = await this.redis.smismember(doneKey(runId), routeIds.map(String));
-    return routeIds.filter((_, i) => !flags[i]);
+    const outcomes = (await this.redis.hmget(routesKey(runId), ...routeIds.map(String))) as unknown;
+    const values = Array.isArray(outcomes) ? outcomes : routeIds.map((id) => (outcomes as Record<string, unknown> | null)?.[String(id)] ?? null);
+    return routeIds.filter((_, i) => values[i] !== OK);
   }
 
   async retryReasons(runId: string): Promise<Record<string, string>> {
@@ -176,13 +192,12 @@ export class RunStore {
   async get(runId: string): Promise<RunRecord | null> {
     const p = this.redis.pipeline();
     p.hgetall(runKey(runId));
-    p.scard(doneKey(runId));
-    p.hgetall(failedKey(runId));
+    p.hgetall(routesKey(runId));
     p.hlen(retryingKey(runId));
-    const [hashReply, doneCount, failedReply, retrying] = (await p.exec()) as [unknown, number, unknown, number];
+    const [hashReply, routesReply, retrying] = (await p.exec()) as [unknown, unknown, number];
     const hash = hashFromReply(hashReply);
     if (!hash.id) return null;
-    return toRecord(hash, Number(doneCount), hashFromReply(failedReply), Number(retrying));
+    return toRecord(hash, hashFromReply(routesReply), Number(retrying));
   }
 
   /** Recent runs (kept `ttlSeconds`), newest first. */
@@ -193,14 +208,16 @@ export class RunStore {
   }
 }
 
-function toRecord(h: Record<string, unknown>, done: number, failedHash: Record<string, unknown>, retrying: number): RunRecord {
+function toRecord(h: Record<string, unknown>, outcomes: Record<string, string>, retrying: number): RunRecord {
   const str = (k: string) => (h[k] === undefined || h[k] === null ? null : String(h[k]));
   const dates = JSON.parse(String(h.dates ?? "[]")) as string[];
   const total = Number(h.routes_total ?? 0);
-  const failedRoutes = Object.entries(failedHash)
-    .map(([id, reason]) => ({ routeId: Number(id), reason: String(reason) }))
+  const failedRoutes = Object.entries(outcomes)
+    .filter(([, outcome]) => outcome !== OK)
+    .map(([id, reason]) => ({ routeId: Number(id), reason }))
     .sort((a, b) => a.routeId - b.routeId);
   const failed = failedRoutes.length;
+  const done = Object.keys(outcomes).length - failed;
   const finishedAt = str("finished_at");
   const startedAt = str("started_at");
   const createdAt = str("created_at")!;

@@ -60,18 +60,20 @@ export async function startRun(app: AppContext, opts: StartRunOptions): Promise<
   const { routesPerMessage, forecastDays, topRoutes } = app.config.warming;
   const dates = dateRange(todayUtc(now), forecastDays);
   let routeIds: number[];
+  let batches: number[][];
   try {
     routeIds = opts.routeIds
       ? (await getRoutesByIds(app.sql, opts.routeIds)).map((r) => r.id)
       : (await selectTopRoutes(app.sql, opts.top ?? topRoutes)).map((r) => r.id);
+    batches = chunk(routeIds, routesPerMessage);
+    await store.create({ id: runId, trigger: opts.trigger, dates, routeIds, messages: batches.length });
   } catch (e) {
-    await store.releaseActive(runId);
+    // Nothing was enqueued: do not leave the one-run lock held for an hour.
+    await store.releaseActive(runId).catch(() => undefined);
     throw e;
   }
   // The consumer usually runs in this isolate: have the corpus ready when the first batch lands.
   opts.waitUntil?.(app.corpus.get().catch(() => undefined));
-  const batches = chunk(routeIds, routesPerMessage);
-  await store.create({ id: runId, trigger: opts.trigger, dates, routeIds, messages: batches.length });
   logEvent("warm_run_started", { runId, trigger: opts.trigger, routes: routeIds.length, messages: batches.length, dates });
 
   if (routeIds.length === 0) {

@@ -2,7 +2,8 @@
  * Weather for scoring, shared by the warming consumer and the API.
  *
  * - One fetch per 0.01° grid cell (as the original's batch did): routes in one cell share it.
- * - Forecast window: the earliest date − 6 … the latest date, one request for all 7 days of a route.
+ * - Forecast window: today − 6 … today + 6 (widened if a date outside it is asked for), one request
+ *   per cell per day whatever dates a caller needs, so the warmer and the API share it.
  * - Climate statistics: one archive request per cell gives all twelve reference months.
  * - Cached in Redis (forecast 6 h, climate 24 h, like the original) and de-duplicated in flight
  *   within the isolate. Redis trouble only costs a refetch.
@@ -10,18 +11,24 @@
  *   statistics are `null` (no extreme amplification), each with the reason for the response.
  *
  * Choice (documented deviation): the spec's archive window is [T−1824, T]. The archive lags the
- * present by days and T may be in the future, so we use the 1825 days ending 6 days before the
- * window's first forecast date; only the month weighting depends on T.
+ * present by days and T may be in the future, so we use the 1825 days ending 12 days before today,
+ * the same for every date of the window; only the month weighting depends on T.
+ * - The in-isolate memo keeps a value at most `MEMO_MAX_SECONDS` (Redis holds the real TTL), so a
+ *   value read from Redis just before it expired is not served for another full TTL.
  */
 import type { ForecastDay, WeatherStats } from "../scoring";
 import type { Redis } from "../cache/redis";
-import { addDays } from "../dates";
+import { addDays, todayUtc } from "../dates";
+
+const minDate = (a: string, b: string) => (a < b ? a : b);
+const maxDate = (a: string, b: string) => (a > b ? a : b);
 import { climateStatsByMonth } from "./climate-stats";
 import { fetchArchive, fetchForecast } from "./open-meteo";
 
 export const FORECAST_TTL_SECONDS = 6 * 3600;
 export const CLIMATE_TTL_SECONDS = 24 * 3600;
 const ARCHIVE_DAYS = 1825;
+const MEMO_MAX_SECONDS = 600;
 
 export interface GridCell {
   latitude: number;
@@ -83,10 +90,12 @@ export class WeatherService {
 
   /** Weather for several cells over one date window, with one Redis read and one write for all. */
   async forCells(cells: readonly GridCell[], firstDate: string, lastDate: string): Promise<Map<string, CellWeather>> {
-    const start = addDays(firstDate, -6);
-    const archiveEnd = addDays(start, -6);
+    const today = todayUtc(new Date(this.now()));
+    const start = minDate(addDays(today, -6), addDays(firstDate, -6));
+    const end = maxDate(addDays(today, 6), lastDate);
+    const archiveEnd = addDays(today, -12);
     const unique = [...new Map(cells.map((c) => [c.key, c])).values()];
-    const fKey = (c: GridCell) => `weather:forecast:${c.key}:${start}:${lastDate}`;
+    const fKey = (c: GridCell) => `weather:forecast:${c.key}:${start}:${end}`;
     const cKey = (c: GridCell) => `weather:climate:${c.key}:${archiveEnd}`;
 
     const wanted = unique.flatMap((c) => [fKey(c), cKey(c)]).filter((k) => !this.memoGet(k));
@@ -111,7 +120,7 @@ export class WeatherService {
         const [f, c] = await Promise.all([
           this.cached(fKey(cell), FORECAST_TTL_SECONDS, toStore, () => {
             this.counters.forecastFetches++;
-            return fetchForecast(this.source.forecastUrl, cell.latitude, cell.longitude, start, lastDate);
+            return fetchForecast(this.source.forecastUrl, cell.latitude, cell.longitude, start, end);
           }),
           this.cached(cKey(cell), CLIMATE_TTL_SECONDS, toStore, async () => {
             this.counters.archiveFetches++;
@@ -151,7 +160,7 @@ export class WeatherService {
 
   private memoSet(key: string, value: unknown, ttlSeconds: number) {
     if (this.memo.size >= 2000) this.memo.delete(this.memo.keys().next().value!);
-    this.memo.set(key, { value, expiresAt: this.now() + ttlSeconds * 1000 });
+    this.memo.set(key, { value, expiresAt: this.now() + Math.min(ttlSeconds, MEMO_MAX_SECONDS) * 1000 });
   }
 
   /** Memo → in-flight → fetch; failures are returned as an error string and not cached. */

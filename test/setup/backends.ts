@@ -107,14 +107,17 @@ export default async function setup(project: TestProject) {
             }
           });
 
+    // The machine's Redis is shared with `npm start` (database 0): tests use database 15, so neither
+    // sees the other's safety_score:* keys or warming locks.
+    const redisUrl = redis.kind === "local-server" && redis.redisUrl ? `${redis.redisUrl}/15` : redis.redisUrl;
     const token = `test-${randomBytes(12).toString("hex")}`;
-    const [upstash, meteo] = await Promise.all([startUpstashRest({ token, redisUrl: redis.redisUrl }), startOpenMeteo()]);
+    const [upstash, meteo] = await Promise.all([startUpstashRest({ token, redisUrl }), startOpenMeteo()]);
     closers.push(upstash.close, meteo.close);
 
     const db = new URL(databaseUrl);
     const real = (kind: string) => (kind === "env" ? "env" : kind === "local-server" ? "real" : kind);
     const backends =
-      `redis=${redis.redisUrl ?? "in-memory"} (${real(redis.kind)}) via upstash-rest, ` +
+      `redis=${redisUrl ?? "in-memory"} (${real(redis.kind)}) via upstash-rest, ` +
       `postgres=${db.hostname}:${db.port || 5432}${db.pathname} (${real(pgSrv.kind)}) via neon-http ` +
       `[migrations: ${migrated.applied.length} applied, ${migrated.skipped.length} already; data: ${dataset}], open-meteo=stand-in`;
 
@@ -126,7 +129,7 @@ export default async function setup(project: TestProject) {
     project.provide("databaseUrl", databaseUrl);
     project.provide("postgresAdminUrl", pgSrv.kind === "embedded-pglite" ? pgSrv.databaseUrl : withDatabase(pgSrv.databaseUrl, "postgres"));
     project.provide("postgresKind", pgSrv.kind);
-    project.provide("redisUrl", redis.redisUrl ?? "");
+    project.provide("redisUrl", redisUrl ?? "");
     project.provide("redisKind", redis.kind);
     project.provide("dataset", dataset);
     project.provide("backends", backends);

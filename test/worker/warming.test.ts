@@ -31,6 +31,8 @@ async function waitForFinish(runId: string, timeoutMs = 60_000): Promise<RunReco
     },
     { timeout: timeoutMs, interval: 200 },
   );
+  // A finished run has released the one-run-at-a-time lock (the afterEach reset must not hide a leak).
+  expect(await redis.get("warm_active")).toBeNull();
   return run!;
 }
 
@@ -133,8 +135,11 @@ describe("cron tick → queue → consumer → Upstash", () => {
     const sendBatch = vi.spyOn(env.WARM_QUEUE, "sendBatch") as unknown as SendBatchSpy;
     const tick = { scheduledTime: Date.UTC(2030, 0, 2, 12), cron: "0 */6 * * *" };
     const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController(tick), env, ctx);
-    await worker.scheduled(createScheduledController(tick), env, ctx);
+    // Two deliveries of one tick at the same time: only one may enqueue.
+    await Promise.all([
+      worker.scheduled(createScheduledController(tick), env, ctx),
+      worker.scheduled(createScheduledController(tick), env, ctx),
+    ]);
     await waitOnExecutionContext(ctx);
     expect(sendBatch).toHaveBeenCalledTimes(1);
     const { runs } = (await (await call("/admin/runs", { headers: ADMIN })).json()) as { runs: RunRecord[] };
