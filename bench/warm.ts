@@ -47,7 +47,7 @@ interface Run {
 
 async function warm(top: number) {
   await stack.restartWorker();
-  for (const p of ["safety_score:*", "weather:*", "warm_*", "warm_lock:*"]) await deleteMatching(p);
+  for (const p of ["safety_score:*", "safety_map:*", "weather:*", "warm_*", "warm_lock:*"]) await deleteMatching(p);
   const before = await stack.counters();
   const started = performance.now();
   const res = await fetch(`${stack.baseUrl}/admin/warm?top=${top}&wait=300`, { method: "POST", headers });
