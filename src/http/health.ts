@@ -22,11 +22,24 @@ async function timed(fn: () => Promise<unknown>, timeoutMs = 5000): Promise<Chec
   }
 }
 
+// /health is public: probe Open-Meteo at most once a minute per isolate, so polling it cannot
+// spend the weather quota.
+const WEATHER_CHECK_MS = 60_000;
+let lastWeatherCheck: { url: string; at: number; check: Check } | null = null;
+
+async function weatherCheck(ctx: AppContext): Promise<Check> {
+  const url = ctx.config.openMeteo.forecastUrl;
+  if (lastWeatherCheck?.url === url && Date.now() - lastWeatherCheck.at < WEATHER_CHECK_MS) return lastWeatherCheck.check;
+  const check = await timed(() => pingForecast(url));
+  lastWeatherCheck = { url, at: Date.now(), check };
+  return check;
+}
+
 export async function health(ctx: AppContext): Promise<Response> {
   const [postgres, redis, weather] = await Promise.all([
     timed(() => ctx.sql`SELECT 1`),
     timed(() => ctx.redis.ping()),
-    timed(() => pingForecast(ctx.config.openMeteo.forecastUrl)),
+    weatherCheck(ctx),
   ]);
   // Postgres is essential; without Redis or weather the API still answers (degraded).
   const status = postgres.status !== "ok" ? "down" : redis.status !== "ok" || weather.status !== "ok" ? "degraded" : "ok";
