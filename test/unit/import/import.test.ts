@@ -9,7 +9,8 @@
  * migrated with scripts/migrate.ts, and truncated (TRUNCATE … CASCADE) before each scenario.
  */
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { neon, neonConfig, type NeonQueryFunction } from "@neondatabase/serverless";
@@ -22,7 +23,23 @@ import { formatRejection, importDataset, type DatasetFiles, type ImportReport } 
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const REAL_DIR = fileURLToPath(new URL("../../../../shared/data/safeascent/", import.meta.url));
-const FIXTURES = join(ROOT, "test/fixtures/broken");
+/**
+ * The hand-made broken exports live in test/fixtures/broken/<case>/<table>.csv.txt (named so they
+ * are never mistaken for the shared data tables); each case is materialised once as a folder of
+ * real `<table>.csv` files for the importer and the CLI.
+ */
+const FIXTURES = materialiseFixtures(join(ROOT, "test/fixtures/broken"));
+
+function materialiseFixtures(source: string): string {
+  const out = mkdtempSync(join(tmpdir(), "safeascent-broken-"));
+  for (const name of readdirSync(source)) {
+    mkdirSync(join(out, name));
+    for (const file of readdirSync(join(source, name))) {
+      copyFileSync(join(source, name, file), join(out, name, file.replace(/\.txt$/, "")));
+    }
+  }
+  return out;
+}
 const hasRealData = existsSync(join(REAL_DIR, "weather.csv"));
 
 const realServer = inject("postgresKind") !== "embedded-pglite";
@@ -364,7 +381,7 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<{ cod
 describe("npm run import (scripts/import.ts)", () => {
   it("prints counts and every rejected row; exit 0 with rejected rows", async () => {
     await reset();
-    const { code, stdout, stderr } = await runCli(["--dir", "test/fixtures/broken/wrong-fk"]);
+    const { code, stdout, stderr } = await runCli(["--dir", join(FIXTURES, "wrong-fk")]);
     expect(code, stderr).toBe(0);
     const lines = stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^table\s+read\s+valid\s+rejected\s+inserted\s+updated\s+unchanged$/);
@@ -378,7 +395,7 @@ describe("npm run import (scripts/import.ts)", () => {
     expect(stderr).toMatch(/import: validate \d+\/\d+ records/);
     expect(stderr).toMatch(/import: load 12\/12 records/);
 
-    const again = await runCli(["--dir", "test/fixtures/broken/wrong-fk"]);
+    const again = await runCli(["--dir", join(FIXTURES, "wrong-fk")]);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^changes: 0 \(data version \d+, unchanged\)/m);
   }, 60_000);
@@ -388,7 +405,7 @@ describe("npm run import (scripts/import.ts)", () => {
       runCli([]),
       runCli(["--dir", "x", "--frobnicate"]),
       runCli(["--dir", "test/fixtures"]),
-      runCli(["--dir", "test/fixtures/broken/base"], { NEON_HTTP_ENDPOINT: "http://127.0.0.1:9/sql" }),
+      runCli(["--dir", join(FIXTURES, "base")], { NEON_HTTP_ENDPOINT: "http://127.0.0.1:9/sql" }),
     ]);
     expect(noDir.code).toBe(2);
     expect(noDir.stderr).toMatch(/--dir <folder> is required/);
