@@ -3,7 +3,7 @@
  * (mountains.csv, routes.csv, accidents.csv, weather.csv) with src/data/importer.ts, through Neon's
  * HTTP driver.
  *
- * DATABASE_URL        default postgresql://postgres@127.0.0.1:5432/test
+ * DATABASE_URL        default postgresql://postgres@127.0.0.1:5432/safeascent
  * NEON_HTTP_ENDPOINT  route the driver to this `/sql` URL (e.g. a running dev/neon-http.ts)
  *
  * A local host (127.0.0.1, localhost, ::1) without NEON_HTTP_ENDPOINT gets dev/neon-http.ts started
