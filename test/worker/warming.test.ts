@@ -169,6 +169,55 @@ describe("cron tick → queue → consumer → Upstash", () => {
   });
 });
 
+describe("redelivery and force", () => {
+  it("a redelivered message rewrites the same keys and does not count its routes twice", async () => {
+    const sendBatch = vi.spyOn(env.WARM_QUEUE, "sendBatch") as unknown as SendBatchSpy;
+    const res = await call("/admin/warm?routes=21,22&wait=60", { method: "POST", headers: ADMIN });
+    expect(res.status).toBe(200);
+    const { run } = (await res.json()) as { run: RunRecord };
+    expect(run.routes).toMatchObject({ total: 2, done: 2, failed: 0 });
+    const body = sendBatch.mock.calls[0]![0][0]!.body;
+
+    const { createMessageBatch, getQueueResult } = await import("cloudflare:test");
+    const batch = createMessageBatch("safeascent-warm", [{ id: "again-1", timestamp: new Date(), attempts: 2, body }]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch as never, env, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["again-1"]);
+
+    const after = (await (await call(`/admin/runs/${run.id}`, { headers: ADMIN })).json()) as RunRecord;
+    expect(after.routes).toMatchObject({ total: 2, done: 2, failed: 0, pending: 0 });
+    expect(after.scores).toEqual({ total: 14, done: 14, failed: 0 });
+    expect(after.status).toBe("succeeded");
+    expect(after.finishedAt).toBe(run.finishedAt);
+  });
+
+  it("force starts a second run during a run; the first one finishing does not release the second's lock", async () => {
+    const first = (await (await call("/admin/warm?routes=31,32,33", { method: "POST", headers: ADMIN })).json()) as { runId: string };
+    const forced = await call("/admin/warm?routes=34&force=true", { method: "POST", headers: ADMIN });
+    expect(forced.status).toBe(202);
+    const second = (await forced.json()) as { runId: string };
+    expect(second.runId).not.toBe(first.runId);
+    expect(await redis.get("warm_active")).toBe(second.runId);
+
+    // The first run finishing must leave the lock to the run it names now.
+    let firstRun: RunRecord | null = null;
+    await vi.waitFor(
+      async () => {
+        firstRun = (await (await call(`/admin/runs/${first.runId}`, { headers: ADMIN })).json()) as RunRecord;
+        if (!firstRun.finishedAt) throw new Error("first run still going");
+      },
+      { timeout: 60_000, interval: 50 },
+    );
+    const [lockAfterFirst, secondNow] = await Promise.all([
+      redis.get<string>("warm_active"),
+      call(`/admin/runs/${second.runId}`, { headers: ADMIN }).then((r) => r.json() as Promise<RunRecord>),
+    ]);
+    if (!secondNow.finishedAt) expect(lockAfterFirst).toBe(second.runId);
+    expect(firstRun!.status).toBe("succeeded");
+    expect((await waitForFinish(second.runId)).status).toBe("succeeded"); // and then it is released
+  });
+});
+
 describe("failures", () => {
   it("a route whose computation throws is reported with its reason while its 9 batch-mates are written", async () => {
     const ids = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
