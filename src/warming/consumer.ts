@@ -2,15 +2,18 @@
  * Queue consumers for warming.
  *
  * Main queue: a batch of messages (≤ 10 × 10 routes) is handled together: one Neon query for the
- * routes, one weather lookup for all grid cells, the engine per route-day, then one Upstash
- * pipeline per message with its scores (TTL), their /map index entries and the run's progress. A route whose computation fails is
- * recorded and retried alone in a follow-up message with backoff; after `MAX_ROUTE_ATTEMPTS` it
- * is a final failure in the run. If the batch itself fails (database or Redis down), each message
- * is retried with backoff; after wrangler.toml's `max_retries` it lands in the dead-letter queue.
- * Redelivery is harmless: the same keys are overwritten and progress is a set of route ids.
+ * routes, one weather lookup for all grid cells, the engine per route, then one Upstash pipeline
+ * per message with its scores (TTL), their /map index entries and the run's progress.
+ * - A route whose computation fails is recorded and retried alone in a follow-up message with
+ *   backoff; after `MAX_ROUTE_ATTEMPTS` it is a final failure in the run.
+ * - If the batch cannot be computed (database down), every message is retried with backoff; if
+ *   one message's write fails, only that message is. After wrangler.toml's `max_retries` a message
+ *   lands in the dead-letter queue.
+ * - Redelivery is harmless: the same keys are overwritten and progress is a hash of route outcomes.
  *
  * Dead-letter queue: records the message's unfinished routes as failed in their run and keeps the
- * message in `warm_dlq` for POST /admin/dlq/replay. Nothing vanishes unreported.
+ * message in `warm_dlq` for POST /admin/dlq/replay. If even that fails on its last attempt, the
+ * `warm_dead_letter_lost` log line names the routes: nothing vanishes unreported.
  */
 import type { AppContext } from "../context";
 import { addScoreWrites } from "../cache/scores";
