@@ -37,6 +37,7 @@ import {
 } from "../src/scoring";
 import { isoDateFromDayNumber, parseIsoDate } from "../src/scoring/dates";
 import { pyRound } from "../src/scoring/numeric";
+import { rng } from "../test/support/random";
 
 const DATA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../shared/data/safeascent");
 const FT_TO_M = 0.3048;
@@ -179,17 +180,6 @@ export function loadData(): BenchData {
   return { accidents, routes, weatherRows: weather.length, linkedById, linkedByPlace };
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Seasonal mean temperature (°C) at a latitude and elevation — rough but plausible. */
 function climateTemperature(lat: number, elevationM: number | null, month: number): number {

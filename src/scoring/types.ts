@@ -169,8 +169,8 @@ export interface EmptyMetadata {
   search_radius_km?: number;
 }
 
-/** A weather pattern as printed in `debug.current_weather_pattern`. */
-export interface WeatherPatternDebug {
+/** Five parallel daily series, oldest day first, plus (min, mean, max) triples (spec 6); printed as is in `debug.current_weather_pattern`. */
+export interface WeatherPattern {
   temperature: number[];
   precipitation: number[];
   wind_speed: number[];
@@ -180,6 +180,9 @@ export interface WeatherPatternDebug {
   num_days: number;
   freeze_thaw_days: number;
 }
+
+/** The pattern as the debug output shows it: the same shape. */
+export type WeatherPatternDebug = WeatherPattern;
 
 export interface WeatherFactorScores {
   temperature: number;

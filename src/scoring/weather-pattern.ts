@@ -13,19 +13,9 @@ import {
   MIN_WEATHER_DAYS,
 } from "./constants";
 import { parseIsoDate } from "./dates";
-import type { AccidentWeatherRow, ForecastDay } from "./types";
+import type { AccidentWeatherRow, ForecastDay, WeatherPattern } from "./types";
 
-/** Five parallel daily series, oldest day first, plus (min, mean, max) triples (spec 6). */
-export interface WeatherPattern {
-  temperature: number[];
-  precipitation: number[];
-  wind_speed: number[];
-  visibility: number[];
-  cloud_cover: number[];
-  daily_temps: [number, number, number][];
-  num_days: number;
-  freeze_thaw_days: number;
-}
+export type { WeatherPattern };
 
 /** The five correlated series, in the order the base similarity sums them (spec 8). */
 export const PATTERN_SERIES = ["temperature", "precipitation", "wind_speed", "visibility", "cloud_cover"] as const;
@@ -48,16 +38,9 @@ function isNumber(v: unknown): v is number {
   return typeof v === "number" && !Number.isNaN(v);
 }
 
-/**
- * The current pattern (spec 6.1) from forecast rows taken exactly as given, in the given order
- * (dates are not re-checked). Returns null — "no current pattern", as for a failed fetch — when the
- * forecast is null, has zero rows, or any row has a null/missing/NaN value (the original would fail
- * with a TypeError on such a forecast). A forecast with 1–4 rows gives a pattern that is not usable.
- */
-export function buildForecastPattern(forecast: readonly ForecastDay[] | null | undefined): WeatherPattern | null {
-  if (!forecast || forecast.length === 0) return null;
-  const n = forecast.length;
-  const p: WeatherPattern = {
+/** A pattern of n days with its series allocated, filled by the two builders below. */
+function emptyPattern(n: number): WeatherPattern {
+  return {
     temperature: new Array<number>(n),
     precipitation: new Array<number>(n),
     wind_speed: new Array<number>(n),
@@ -67,6 +50,18 @@ export function buildForecastPattern(forecast: readonly ForecastDay[] | null | u
     num_days: n,
     freeze_thaw_days: 0,
   };
+}
+
+/**
+ * The current pattern (spec 6.1) from forecast rows taken exactly as given, in the given order
+ * (dates are not re-checked). Returns null — "no current pattern", as for a failed fetch — when the
+ * forecast is null, has zero rows, or any row has a null/missing/NaN value (the original would fail
+ * with a TypeError on such a forecast). A forecast with 1–4 rows gives a pattern that is not usable.
+ */
+export function buildForecastPattern(forecast: readonly ForecastDay[] | null | undefined): WeatherPattern | null {
+  if (!forecast || forecast.length === 0) return null;
+  const n = forecast.length;
+  const p = emptyPattern(n);
   for (let k = 0; k < n; k++) {
     const row = forecast[k];
     if (!row) return null;
@@ -115,16 +110,7 @@ export function buildAccidentPattern(
   if (byDay.size < MIN_WEATHER_DAYS) return null;
   const days = [...byDay.keys()].sort((a, b) => a - b);
   const n = days.length;
-  const p: WeatherPattern = {
-    temperature: new Array<number>(n),
-    precipitation: new Array<number>(n),
-    wind_speed: new Array<number>(n),
-    visibility: new Array<number>(n),
-    cloud_cover: new Array<number>(n),
-    daily_temps: new Array<[number, number, number]>(n),
-    num_days: n,
-    freeze_thaw_days: 0,
-  };
+  const p = emptyPattern(n);
   for (let k = 0; k < n; k++) {
     const row = byDay.get(days[k]!)!;
     const tmean = orElse(row.temperature_avg, FALLBACK_TEMPERATURE_C);

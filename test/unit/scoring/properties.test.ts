@@ -19,17 +19,8 @@ import {
 } from "../../../src/scoring";
 import { isoDateFromDayNumber, parseIsoDate } from "../../../src/scoring/dates";
 import { loadGoldenCases } from "./golden-compare";
+import { rng } from "../../support/random";
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TYPES = ["alpine", "Sport", "trad", "ice", "mixed", "aid", "boulder", null, "big_wall"];
 const ACTIVITIES = ["climbing", "Hiker", "Backcountry skier", "Mountaineer", null];

@@ -17,6 +17,7 @@ import {
   type ScoredAccidentDebug,
 } from "../../../src/scoring";
 import { parseIsoDate } from "../../../src/scoring/dates";
+import { rng } from "../../support/random";
 
 function forecastRow(date: string, mean: number, extra: Partial<ForecastDay> = {}): ForecastDay {
   return {
@@ -47,17 +48,6 @@ function weatherRow(date: string | null, extra: Partial<AccidentWeatherRow> = {}
 
 const day = (s: string) => parseIsoDate(s)!.dayNumber;
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("window weights (8)", () => {
   it("are 0.85^(m−1−k), normalised twice, oldest first", () => {

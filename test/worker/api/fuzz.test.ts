@@ -9,20 +9,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { addDays, todayUtc } from "../../../src/dates";
 import { ErrorBody } from "../../../src/http/api/schemas";
 import { call, seed } from "./helpers";
+import { rng } from "../../support/random";
 
 const SEED = 20_261_125;
 const COUNT = 1200;
 
-function mulberry32(a: number) {
-  return () => {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = mulberry32(SEED);
+const rand = rng(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
 const junk = (n = int(1, 40)) => Array.from({ length: n }, () => String.fromCharCode(pick([int(32, 126), int(0x80, 0x2fff), int(0x1f600, 0x1f64f)]))).join("");
