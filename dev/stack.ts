@@ -17,10 +17,10 @@ import { resolveRedis } from "./redis";
 import { startNeonHttp } from "./neon-http";
 import { startUpstashRest } from "./upstash-rest";
 import { startOpenMeteo } from "./open-meteo";
-import { loadMigrations } from "../scripts/migrate";
-import { migrate } from "../src/data/migrate";
-import { importDataset } from "../src/data/importer";
-import { demoDatasetFiles } from "../src/data/demo-data";
+import { loadMigrations } from "../tools/cli/migrate";
+import { migrate } from "../tools/data/migrate";
+import { importDataset } from "../tools/data/importer";
+import { demoDatasetFiles } from "../tools/data/demo-data";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 

@@ -6,22 +6,24 @@ import type { WorkerEnv } from "./config";
 import { appContext } from "./context";
 import { buildRouter } from "./http/router";
 import { DLQ_QUEUE, handleDeadLetterBatch, handleWarmBatch } from "./warming/consumer";
-import { logEvent } from "./warming/log";
+import { log, requestIdOf, withLogContext } from "./log";
 import { startRun } from "./warming/start-run";
 
 const router = buildRouter();
 
 export default {
-  fetch: (request, env, ctx) => router.fetch(request, env, ctx),
+  fetch: (request, env, ctx) => withLogContext({ requestId: requestIdOf(request) }, () => router.fetch(request, env, ctx)),
 
-  async scheduled(controller, env, ctx) {
-    logEvent("cron_tick", { cron: controller.cron, scheduledTime: new Date(controller.scheduledTime).toISOString() });
-    await startRun(appContext(env), { trigger: "cron", scheduledTime: controller.scheduledTime, waitUntil: (p) => ctx.waitUntil(p) });
-  },
+  scheduled: (controller, env, ctx) =>
+    withLogContext({ cron: controller.cron, tick: new Date(controller.scheduledTime).toISOString() }, async () => {
+      log.info("cron_tick");
+      await startRun(appContext(env), { trigger: "cron", scheduledTime: controller.scheduledTime, waitUntil: (p) => ctx.waitUntil(p) });
+    }),
 
-  async queue(batch, env, _ctx) {
-    const app = appContext(env);
-    if (batch.queue === DLQ_QUEUE) await handleDeadLetterBatch(batch, app);
-    else await handleWarmBatch(batch, app);
-  },
+  queue: (batch, env, _ctx) =>
+    withLogContext({ queue: batch.queue }, async () => {
+      const app = appContext(env);
+      if (batch.queue === DLQ_QUEUE) await handleDeadLetterBatch(batch, app);
+      else await handleWarmBatch(batch, app);
+    }),
 } satisfies ExportedHandler<WorkerEnv>;

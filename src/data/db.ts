@@ -2,22 +2,79 @@
  * Neon Postgres over HTTP (`@neondatabase/serverless`'s `neon()`): one stateless query per fetch,
  * which suits Workers (no socket to keep alive between events).
  *
+ * This adapter owns Postgres failures: a query either returns its rows, throws
+ * `UpstreamUnavailable("postgres")` when the database cannot serve us (the fetch failed or timed
+ * out, an HTTP 5xx/429 from Neon's proxy, a SQLSTATE of the connection classes — see
+ * `isUnavailableSqlState`), or throws the driver's `NeonDbError` unchanged (a rejected query: a bug).
+ *
  * In local development `NEON_HTTP_ENDPOINT` points the driver at dev/neon-http.ts, which speaks the
  * same `/sql` protocol in front of a plain Postgres, so this module is identical in production.
  */
-import { neon, neonConfig, type NeonQueryFunction } from "@neondatabase/serverless";
+import { neon, neonConfig, NeonDbError } from "@neondatabase/serverless";
+import { isUnavailableSqlState, isUnavailableStatus, UpstreamUnavailable } from "../errors";
 
-export type Sql = NeonQueryFunction<false, false>;
+/** A row as the driver returns it: column name → parsed value. */
+export type Row = Record<string, any>;
+
+/** The one way Worker code talks to Postgres. */
+export interface Sql {
+  query(text: string, params?: readonly unknown[]): Promise<Row[]>;
+}
+
+/** Longest a single query may take before the database counts as unavailable (the corpus query is the slowest, ~0.4 s). */
+export const QUERY_TIMEOUT_MS = 15_000;
+
+/** Thrown by our fetch for an answer that means "down", so the driver reports it as a connection failure. */
+class UnavailableStatus extends Error {
+  override readonly name = "UnavailableStatus";
+  constructor(readonly status: number, body: string) {
+    super(`HTTP ${status}: ${body.slice(0, 200)}`);
+  }
+}
+
+/**
+ * The driver's fetch: a timeout on every query, and 5xx/429 turned into a thrown error (the driver
+ * would otherwise make them a NeonDbError without a status we could read).
+ */
+async function neonFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const res = await fetch(input, { ...init, signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
+  if (isUnavailableStatus(res.status)) throw new UnavailableStatus(res.status, await res.text().catch(() => ""));
+  return res;
+}
+
+/** The driver's error as ours: connection-class failures become UpstreamUnavailable, the rest stays. */
+export function classifyPostgresError(e: unknown): unknown {
+  if (e instanceof UpstreamUnavailable) return e;
+  if (e instanceof NeonDbError) {
+    // sourceError: the fetch itself failed (network, timeout, or an UnavailableStatus above).
+    if (e.sourceError !== undefined) return new UpstreamUnavailable("postgres", e.sourceError);
+    if (typeof e.code === "string" && isUnavailableSqlState(e.code)) return new UpstreamUnavailable("postgres", e, `SQLSTATE ${e.code}`);
+    return e;
+  }
+  // A timeout or network failure that escaped the driver's own wrapping.
+  if (e instanceof DOMException && (e.name === "TimeoutError" || e.name === "AbortError")) return new UpstreamUnavailable("postgres", e);
+  return e;
+}
 
 const clients = new Map<string, Sql>();
 
 export function createSql(databaseUrl: string, neonHttpEndpoint?: string): Sql {
-  // fetchEndpoint is global to the driver; an isolate only ever talks to one database.
+  // fetchEndpoint and fetchFunction are global to the driver; an isolate only ever talks to one database.
   if (neonHttpEndpoint) neonConfig.fetchEndpoint = () => neonHttpEndpoint;
+  neonConfig.fetchFunction = neonFetch;
   const key = `${databaseUrl}|${neonHttpEndpoint ?? ""}`;
   let sql = clients.get(key);
   if (!sql) {
-    sql = neon(databaseUrl);
+    const driver = neon(databaseUrl);
+    sql = {
+      query: async (text, params) => {
+        try {
+          return (await driver.query(text, params as unknown[] | undefined)) as Row[];
+        } catch (e) {
+          throw classifyPostgresError(e);
+        }
+      },
+    };
     clients.set(key, sql);
   }
   return sql;
@@ -25,6 +82,6 @@ export function createSql(databaseUrl: string, neonHttpEndpoint?: string): Sql {
 
 /** The import's data version: any import that changes rows bumps it. */
 export async function readDataVersion(sql: Sql): Promise<number> {
-  const rows = await sql`SELECT version FROM data_version WHERE id = 1`;
+  const rows = await sql.query(`SELECT version FROM data_version WHERE id = 1`);
   return rows.length ? Number(rows[0]!.version) : 0;
 }

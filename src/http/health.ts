@@ -37,7 +37,7 @@ async function weatherCheck(ctx: AppContext): Promise<Check> {
 
 export async function health(ctx: AppContext): Promise<Response> {
   const [postgres, redis, weather] = await Promise.all([
-    timed(() => ctx.sql`SELECT 1`),
+    timed(() => ctx.sql.query("SELECT 1")),
     timed(() => ctx.redis.ping()),
     weatherCheck(ctx),
   ]);

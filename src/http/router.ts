@@ -4,6 +4,8 @@
  */
 import { Router, type IRequest } from "itty-router";
 import { ConfigError, type WorkerEnv } from "../config";
+import { UpstreamUnavailable } from "../errors";
+import { log } from "../log";
 import { appContext, type AppContext } from "../context";
 import { requireAdmin } from "./auth";
 import { errorResponse, HttpError } from "./errors";
@@ -21,33 +23,19 @@ const withAdmin = async (request: IRequest) => {
   await requireAdmin(request, (request as AppRequest).app.config.adminToken);
 };
 
-/**
- * Whether an error means a backing service could not be reached (503), as opposed to a bug or a
- * rejected query (500). Postgres errors that carry a SQLSTATE are only "unavailable" for the
- * connection (08), operator-intervention (57P) and insufficient-resources (53) classes.
- */
-export function isUnavailable(err: unknown): boolean {
-  const e = err as { name?: string; message?: string; code?: unknown } | null;
-  const code = typeof e?.code === "string" ? e.code : "";
-  if (/^[0-9A-Z]{5}$/.test(code)) return /^(08|57P|53)/.test(code);
-  return /fetch failed|ECONNREFUSED|ECONNRESET|network connection lost|connect(ing|ion)? (to|refused|error)|timed out|Upstash|upstream/i.test(
-    `${e?.name ?? ""} ${e?.message ?? ""}`,
-  );
-}
-
 export function onError(err: unknown, request: IRequest): Response {
   if (err instanceof HttpError) return errorResponse(err.status, err.code, err.message, err.field, err.headers);
   if (err instanceof ConfigError) {
-    console.error(JSON.stringify({ event: "config_invalid", issues: err.issues }));
+    log.error("config_invalid", { issues: err.issues });
     return errorResponse(500, "config_invalid", err.message);
   }
   const message = err instanceof Error ? err.message : String(err);
-  // Upstream trouble (Neon, Upstash) is a 503 with Retry-After, not a 500.
-  if (isUnavailable(err)) {
-    console.error(JSON.stringify({ event: "upstream_error", path: new URL(request.url).pathname, message }));
+  // Upstream trouble (Neon, Upstash), as typed by its adapter, is a 503 with Retry-After, not a 500.
+  if (err instanceof UpstreamUnavailable) {
+    log.warn("upstream_unavailable", { service: err.service, path: new URL(request.url).pathname, detail: err.detail });
     return errorResponse(503, "upstream_unavailable", "A backing service is unavailable; retry shortly", undefined, { "Retry-After": "30" });
   }
-  console.error(JSON.stringify({ event: "unhandled_error", path: new URL(request.url).pathname, message, stack: (err as Error)?.stack }));
+  log.error("unhandled_error", { path: new URL(request.url).pathname, message, stack: (err as Error)?.stack });
   return errorResponse(500, "internal_error", "Internal error");
 }
 

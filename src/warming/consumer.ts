@@ -19,7 +19,7 @@ import type { AppContext } from "../context";
 import { addScoreWrites } from "../cache/scores";
 import { getRoutesByIds } from "../data/routes";
 import type { DailyScore } from "../service/score-service";
-import { logEvent } from "./log";
+import { log } from "../log";
 import { backoffSeconds, WarmMessageSchema, type WarmMessage } from "./messages";
 import { DLQ_KEY, type RouteResult } from "./runs";
 import { runStore } from "./start-run";
@@ -57,7 +57,7 @@ export async function handleWarmBatch(batch: MessageBatch<unknown>, app: AppCont
     const body = parse(msg);
     if ("invalid" in body) {
       // Poison: retrying cannot fix it. Keep it for the operator and say so.
-      logEvent("warm_message_invalid", { messageId: msg.id, reason: body.invalid });
+      log.info("warm_message_invalid", { messageId: msg.id, reason: body.invalid });
       await keepDeadLetter(app, { runId: null, routeIds: [], dates: [], reason: `invalid message: ${body.invalid}`, deadAt: new Date().toISOString(), body: msg.body });
       msg.ack();
     } else {
@@ -80,7 +80,7 @@ export async function handleWarmBatch(batch: MessageBatch<unknown>, app: AppCont
       msg.ack();
       continue;
     }
-    logEvent("warm_message_retry", { runId: body.runId, messageId: msg.id, attempts: msg.attempts, reason: error });
+    log.info("warm_message_retry", { runId: body.runId, messageId: msg.id, attempts: msg.attempts, reason: error });
     msg.retry({ delaySeconds: backoffSeconds(msg.attempts, app.config.warming.retryBaseSeconds) });
     // Best effort: remember why, so a later dead letter can say it.
     await store.noteRetrying(body.runId, body.routeIds, error).catch(() => undefined);
@@ -141,7 +141,7 @@ async function processMessages(
   const written = await Promise.allSettled(
     perMessage.map(async ({ body, results, scores }) => {
       for (const r of results.filter((x) => !x.ok)) {
-        logEvent("warm_route_failed", { runId: body.runId, routeId: r.routeId, attempt: body.attempt, final: r.final, reason: r.reason });
+        log.info("warm_route_failed", { runId: body.runId, routeId: r.routeId, attempt: body.attempt, final: r.final, reason: r.reason });
       }
       const finished = await store.recordResults(body.runId, results, (p) => addScoreWrites(p, scores, ttl));
       const retry = results.filter((r) => !r.ok && !r.final).map((r) => r.routeId);
@@ -154,7 +154,7 @@ async function processMessages(
       if (finished) logFinished(finished);
     }),
   );
-  logEvent("warm_batch", {
+  log.info("warm_batch", {
     messages: messages.length,
     routes: allIds.length,
     ms: { routes: tRoutes - t0, compute: tCompute - tRoutes, write: Date.now() - tCompute },
@@ -166,7 +166,7 @@ async function processMessages(
 }
 
 export function logFinished(run: { id: string; status: string; routes: unknown; scores: unknown; durationMs: number | null; trigger: string }) {
-  logEvent("warm_run_finished", { runId: run.id, trigger: run.trigger, status: run.status, routes: run.routes, scores: run.scores, durationMs: run.durationMs });
+  log.info("warm_run_finished", { runId: run.id, trigger: run.trigger, status: run.status, routes: run.routes, scores: run.scores, durationMs: run.durationMs });
 }
 
 /** wrangler.toml's max_retries + 1 for the dead-letter consumer. */
@@ -179,7 +179,7 @@ export async function handleDeadLetterBatch(batch: MessageBatch<unknown>, app: A
     try {
       if ("invalid" in body) {
         await keepDeadLetter(app, { runId: null, routeIds: [], dates: [], reason: `invalid message: ${body.invalid}`, deadAt: new Date().toISOString(), body: msg.body });
-        logEvent("warm_dead_letter", { messageId: msg.id, reason: body.invalid });
+        log.info("warm_dead_letter", { messageId: msg.id, reason: body.invalid });
         msg.ack();
         continue;
       }
@@ -194,7 +194,7 @@ export async function handleDeadLetterBatch(batch: MessageBatch<unknown>, app: A
       if (pending.length) {
         await keepDeadLetter(app, { runId: body.runId, routeIds: pending, dates: body.dates, reason: results[0]!.reason!, deadAt: new Date().toISOString() });
       }
-      logEvent("warm_dead_letter", { runId: body.runId, messageId: msg.id, routes: pending });
+      log.info("warm_dead_letter", { runId: body.runId, messageId: msg.id, routes: pending });
       const finished = await store.recordResults(body.runId, results);
       if (finished) logFinished(finished);
       msg.ack();
@@ -202,7 +202,7 @@ export async function handleDeadLetterBatch(batch: MessageBatch<unknown>, app: A
       // Redis itself is failing: retry; on the last attempt the log line is the record of last resort.
       const routes = "invalid" in body ? [] : body.routeIds;
       if (msg.attempts >= DLQ_MAX_ATTEMPTS) {
-        logEvent("warm_dead_letter_lost", { messageId: msg.id, runId: "invalid" in body ? null : body.runId, routes, reason: (e as Error).message });
+        log.info("warm_dead_letter_lost", { messageId: msg.id, runId: "invalid" in body ? null : body.runId, routes, reason: (e as Error).message });
         msg.ack();
       } else {
         msg.retry({ delaySeconds: backoffSeconds(msg.attempts, app.config.warming.retryBaseSeconds) });

@@ -9,7 +9,7 @@
 import type { AppContext } from "../context";
 import { dateRange, todayUtc } from "../dates";
 import { getRoutesByIds, selectTopRoutes } from "../data/routes";
-import { logEvent } from "./log";
+import { log } from "../log";
 import { chunk, type WarmMessage } from "./messages";
 import { newRunId, RunStore, type RunRecord, type RunTrigger } from "./runs";
 
@@ -46,14 +46,14 @@ export async function startRun(app: AppContext, opts: StartRunOptions): Promise<
     const tickKey = `warm_lock:tick:${new Date(opts.scheduledTime).toISOString()}`;
     const got = await app.redis.set(tickKey, runId, { nx: true, ex: TICK_LOCK_SECONDS });
     if (got !== "OK") {
-      logEvent("warm_tick_skipped", { reason: "tick_already_handled", tick: new Date(opts.scheduledTime).toISOString() });
+      log.info("warm_tick_skipped", { reason: "tick_already_handled", tick: new Date(opts.scheduledTime).toISOString() });
       return { started: false, reason: "tick_already_handled" };
     }
   }
 
   const lock = await store.acquireActive(runId, opts.force ?? false);
   if (!lock.acquired) {
-    logEvent("warm_run_skipped", { reason: "run_in_progress", activeRunId: lock.activeRunId, trigger: opts.trigger });
+    log.info("warm_run_skipped", { reason: "run_in_progress", activeRunId: lock.activeRunId, trigger: opts.trigger });
     return { started: false, reason: "run_in_progress", activeRunId: lock.activeRunId };
   }
 
@@ -74,7 +74,7 @@ export async function startRun(app: AppContext, opts: StartRunOptions): Promise<
   }
   // The consumer usually runs in this isolate: have the corpus ready when the first batch lands.
   opts.waitUntil?.(app.corpus.get().catch(() => undefined));
-  logEvent("warm_run_started", { runId, trigger: opts.trigger, routes: routeIds.length, messages: batches.length, dates });
+  log.info("warm_run_started", { runId, trigger: opts.trigger, routes: routeIds.length, messages: batches.length, dates });
 
   if (routeIds.length === 0) {
     await store.finishEarly(runId, "succeeded", null);
@@ -85,7 +85,7 @@ export async function startRun(app: AppContext, opts: StartRunOptions): Promise<
     } catch (e) {
       const error = `enqueue failed: ${(e as Error).message}`;
       await store.finishEarly(runId, "failed", error);
-      logEvent("warm_run_finished", { runId, status: "failed", error });
+      log.info("warm_run_finished", { runId, status: "failed", error });
     }
   }
   return { started: true, run: (await store.get(runId))! };

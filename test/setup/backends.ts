@@ -6,9 +6,9 @@
  *    server a fresh database `safeascent_test` is created (drop + create; TEST_DATABASE_NAME overrides).
  *    If another run is using it right now (each run holds a session on its database), this run takes
  *    `safeascent_test_<pid>` instead (dropped on teardown) rather than killing the other run's sessions.
- * 3. Migrations (migrations/*.sql) through src/data/migrate.ts -> neon() -> the Neon HTTP stand-in,
+ * 3. Migrations (migrations/*.sql) through tools/data/migrate.ts -> neon() -> the Neon HTTP stand-in,
  *    then the shared reference dataset (../shared/data/safeascent, TEST_DATA_DIR overrides, "none"
- *    skips) is imported with src/data/importer.ts when the database has no routes yet. A failing
+ *    skips) is imported with tools/data/importer.ts when the database has no routes yet. A failing
  *    import is reported on the backends line and does not stop the run (tests needing data will fail).
  * 4. Stand-ins on ephemeral ports: Upstash REST, Neon HTTP, Open-Meteo.
  * 5. One line: `backends: redis=... , postgres=... via neon-http, open-meteo=stand-in`.
@@ -30,7 +30,7 @@ import { startOpenMeteo } from "../../dev/open-meteo.ts";
 import { createDatabase, dropDatabase, resolvePostgres, withAdmin, withDatabase } from "../../dev/postgres.ts";
 import { resolveRedis } from "../../dev/redis.ts";
 import { startUpstashRest } from "../../dev/upstash-rest.ts";
-import { runMigrations } from "../../scripts/migrate.ts";
+import { runMigrations } from "../../tools/cli/migrate.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -152,7 +152,7 @@ async function seed(databaseUrl: string, endpoint: string): Promise<string> {
     if (before > 0) return `${before} routes already`;
     if (DATA_DIR === "none" || !existsSync(DATA_DIR)) return "none";
     try {
-      const { importDataset } = await import("../../src/data/importer.ts");
+      const { importDataset } = await import("../../tools/data/importer.ts");
       await importDataset(sql, DATA_DIR);
       return `shared dataset (${await count()} routes)`;
     } catch (e) {

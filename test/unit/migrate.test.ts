@@ -1,13 +1,13 @@
 /**
- * src/data/migrate.ts through neon() -> dev/neon-http.ts -> a fresh database on the real Postgres
+ * tools/data/migrate.ts through neon() -> dev/neon-http.ts -> a fresh database on the real Postgres
  * (the embedded PGlite fallback has one database only: a fresh schema-less run is skipped there).
  */
 import { neon, neonConfig, type NeonQueryFunction } from "@neondatabase/serverless";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startNeonHttp, type NeonHttpServer } from "../../dev/neon-http.ts";
 import { createDatabase, dropDatabase } from "../../dev/postgres.ts";
-import { loadMigrations, runMigrations } from "../../scripts/migrate.ts";
-import { checksum, migrate, splitStatements, type Migration } from "../../src/data/migrate.ts";
+import { loadMigrations, runMigrations } from "../../tools/cli/migrate.ts";
+import { checksum, migrate, splitStatements, type Migration } from "../../tools/data/migrate.ts";
 
 const adminUrl = inject("postgresAdminUrl");
 const realServer = inject("postgresKind") !== "embedded-pglite";

@@ -11,6 +11,7 @@ import type { Redis } from "../../cache/redis";
 import { CACHE_COUNTER_KEY, type Pipeline } from "../../cache/scores";
 import { redisLockStore, SingleFlight, type FlightRole, type LockStore } from "../../cache/single-flight";
 import { todayUtc } from "../../dates";
+import { log } from "../../log";
 
 const REDIS_TIMEOUT_MS = 1500;
 const BREAKER_MS = 5_000;
@@ -40,10 +41,10 @@ export async function guarded<T>(redis: Redis, call: (r: Redis) => Promise<T>): 
     ]);
   } catch (e) {
     downUntil.set(redis, Date.now() + BREAKER_MS);
-    console.warn(JSON.stringify({ event: "score_cache_unavailable", message: (e as Error)?.message }));
+    log.warn("score_cache_unavailable", { message: (e as Error)?.message });
     throw new CacheDown(e);
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 }
 

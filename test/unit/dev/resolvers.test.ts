@@ -7,8 +7,8 @@ import { canQuery, createDatabase, dropDatabase, portOpen, resolvePostgres, star
 import { pingRedis, resolveRedis, spawnRedisServer, which } from "../../../dev/redis.ts";
 import { startUpstashRest } from "../../../dev/upstash-rest.ts";
 import { Redis } from "@upstash/redis";
-import { loadMigrations } from "../../../scripts/migrate.ts";
-import { migrate } from "../../../src/data/migrate.ts";
+import { loadMigrations } from "../../../tools/cli/migrate.ts";
+import { migrate } from "../../../tools/data/migrate.ts";
 
 const localRedis = await pingRedis("127.0.0.1", 6379);
 const localPg = inject("postgresKind") === "local-server";

@@ -1,4 +1,4 @@
-/** src/data/csv-schemas.ts: the CSV reader (start lines, recovery) and the per-table row schemas. No database. */
+/** tools/data/csv-schemas.ts: the CSV reader (start lines, recovery) and the per-table row schemas. No database. */
 import { describe, expect, it } from "vitest";
 import {
   accidentsSpec,
@@ -10,7 +10,7 @@ import {
   validateRecord,
   weatherSpec,
   type TableSpec,
-} from "../../../src/data/csv-schemas.ts";
+} from "../../../tools/data/csv-schemas.ts";
 
 const summary = (text: string) =>
   parseCsv(text).records.map((r) => (isProblem(r) ? `${r.line}: ${r.problem}` : `${r.line}-${r.endLine}: ${JSON.stringify(r.fields)}`));

@@ -1,4 +1,4 @@
-/** src/data/demo-data.ts and scripts/demo-data.ts: deterministic, valid, consistent. No database. */
+/** tools/data/demo-data.ts and tools/cli/demo-data.ts: deterministic, valid, consistent. No database. */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,8 +13,8 @@ import {
   parseCsv,
   validateRecord,
   type TableSpec,
-} from "../../../src/data/csv-schemas.ts";
-import { DEMO_SEED, demoDatasetFiles, generateDemoDataset, writeDemoDataset } from "../../../src/data/demo-data.ts";
+} from "../../../tools/data/csv-schemas.ts";
+import { DEMO_SEED, demoDatasetFiles, generateDemoDataset, writeDemoDataset } from "../../../tools/data/demo-data.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -112,12 +112,12 @@ describe("generateDemoDataset", () => {
   });
 });
 
-describe("npm run demo-data (scripts/demo-data.ts)", () => {
+describe("npm run demo-data (tools/cli/demo-data.ts)", () => {
   it("--out writes the same bytes as the in-process generator; bad arguments exit 2", async () => {
     const dir = mkdtempSync(join(tmpdir(), "demo-data-test-"));
     const run = (args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-        execFile("npx", ["tsx", "scripts/demo-data.ts", ...args], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) =>
+        execFile("npx", ["tsx", "tools/cli/demo-data.ts", ...args], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) =>
           resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         ),
       );

@@ -1,12 +1,12 @@
 /**
- * src/data/importer.ts and scripts/import.ts against Postgres through the real neon() driver and the
+ * tools/data/importer.ts and tools/cli/import.ts against Postgres through the real neon() driver and the
  * dev/neon-http.ts stand-in. All database-touching import tests live in this one file.
  *
  * The globalSetup's shared test database is seeded with the reference dataset and other test files
  * (workerd API tests) add their own rows to it while they run, so truncating it would break them.
  * These tests therefore use a database of their own on the same server (`postgresAdminUrl`), or, when
  * the run uses the embedded PGlite fallback (one database only), a PGlite instance of their own;
- * migrated with scripts/migrate.ts, and truncated (TRUNCATE … CASCADE) before each scenario.
+ * migrated with tools/cli/migrate.ts, and truncated (TRUNCATE … CASCADE) before each scenario.
  */
 import { execFile } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
@@ -17,9 +17,9 @@ import { neon, neonConfig, type NeonQueryFunction } from "@neondatabase/serverle
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startNeonHttp, type NeonHttpServer } from "../../../dev/neon-http.ts";
 import { createDatabase, dropDatabase, startEmbeddedPglite, type ResolvedPostgres } from "../../../dev/postgres.ts";
-import { runMigrations } from "../../../scripts/migrate.ts";
-import { demoDatasetFiles, generateDemoDataset } from "../../../src/data/demo-data.ts";
-import { formatRejection, importDataset, type DatasetFiles, type ImportReport } from "../../../src/data/importer.ts";
+import { runMigrations } from "../../../tools/cli/migrate.ts";
+import { demoDatasetFiles, generateDemoDataset } from "../../../tools/data/demo-data.ts";
+import { formatRejection, importDataset, type DatasetFiles, type ImportReport } from "../../../tools/data/importer.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const REAL_DIR = fileURLToPath(new URL("../../../../shared/data/safeascent/", import.meta.url));
@@ -364,21 +364,21 @@ describe("demo dataset", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// CLI: npx tsx scripts/import.ts
+// CLI: npx tsx tools/cli/import.ts
 // ---------------------------------------------------------------------------------------------
 
 function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       "npx",
-      ["tsx", "scripts/import.ts", ...args],
+      ["tsx", "tools/cli/import.ts", ...args],
       { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl, NEON_HTTP_ENDPOINT: srv.endpoint, ...env }, timeout: 60_000 },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
 
-describe("npm run import (scripts/import.ts)", () => {
+describe("npm run import (tools/cli/import.ts)", () => {
   it("prints counts and every rejected row; exit 0 with rejected rows", async () => {
     await reset();
     const { code, stdout, stderr } = await runCli(["--dir", join(FIXTURES, "wrong-fk")]);

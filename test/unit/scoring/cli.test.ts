@@ -1,5 +1,5 @@
 /**
- * scripts/score.ts end to end: `npx tsx scripts/score.ts …` on golden files, stdin and malformed files.
+ * tools/cli/score.ts end to end: `npx tsx tools/cli/score.ts …` on golden files, stdin and malformed files.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { GOLDEN_DIR, REPO_ROOT, compareGolden, loadGoldenCases } from "./golden-compare";
 
 function runCli(args: string[], input?: string) {
-  const r = spawnSync("npx", ["tsx", "scripts/score.ts", ...args], {
+  const r = spawnSync("npx", ["tsx", "tools/cli/score.ts", ...args], {
     cwd: REPO_ROOT,
     input,
     encoding: "utf8",
@@ -29,7 +29,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const golden = loadGoldenCases();
 const small = golden.find((c) => c.name === "case-04.json") ?? golden[0]!;
 
-describe("scripts/score.ts", () => {
+describe("tools/cli/score.ts", () => {
   it("scores a golden file and prints `expected` with debug", () => {
     const r = runCli([small.file]);
     expect(r.status).toBe(0);

@@ -7,11 +7,11 @@ import { CorpusCache } from "../../../src/service/corpus-cache";
 import type { Sql } from "../../../src/data/db";
 
 function stubSql(state: { version: number; versionQueries: number; corpusQueries: number }): Sql {
-  const tag = async () => {
-    state.versionQueries++;
-    return [{ version: String(state.version) }];
-  };
-  const query = async () => {
+  const query = async (text: string) => {
+    if (text.includes("data_version")) {
+      state.versionQueries++;
+      return [{ version: String(state.version) }];
+    }
     state.corpusQueries++;
     return [
       {
@@ -20,7 +20,7 @@ function stubSql(state: { version: number; versionQueries: number; corpusQueries
       },
     ];
   };
-  return Object.assign(tag, { query }) as unknown as Sql;
+  return { query };
 }
 
 describe("CorpusCache", () => {

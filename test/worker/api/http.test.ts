@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { todayUtc } from "../../../src/dates";
 import { appContext } from "../../../src/context";
+import { UpstreamUnavailable } from "../../../src/errors";
 import { ErrorBody, PredictResponse, SafetyResponse } from "../../../src/http/api/schemas";
 import { call, clearScores, env, json, redis, seed } from "./helpers";
 
@@ -84,10 +85,10 @@ describe("CORS", () => {
 
 describe("backing services down", () => {
   it("Postgres unreachable: 503 with Retry-After; cached scores are still served", async () => {
-    // Warm one key first, then make every query fail the way the Neon driver does when it cannot connect.
+    // Warm one key first, then make every query fail the way the Postgres adapter reports a lost database.
     expect((await call(`/routes/${HIT_ONLY}/safety?date=${today}`)).status).toBe(200);
     const sql = appContext(env).sql;
-    const down = Object.assign(new Error("Error connecting to database: TypeError: fetch failed"), { name: "NeonDbError" });
+    const down = new UpstreamUnavailable("postgres", new TypeError("fetch failed"));
     vi.spyOn(sql, "query").mockRejectedValue(down);
     for (const path of ["/routes?limit=3", "/routes/900001", "/accidents/900001", `/map?bbox=169,-45,170,-44`, `/routes/899998/safety?date=${today}`]) {
       const res = await call(path);

@@ -1,6 +1,6 @@
 /**
  * `npm run import -- --dir <folder>`: validates and upserts a SafeAscent CSV export
- * (mountains.csv, routes.csv, accidents.csv, weather.csv) with src/data/importer.ts, through Neon's
+ * (mountains.csv, routes.csv, accidents.csv, weather.csv) with tools/data/importer.ts, through Neon's
  * HTTP driver.
  *
  * DATABASE_URL        default postgresql://postgres@127.0.0.1:5432/safeascent
@@ -25,7 +25,7 @@ import {
   type ImportProgress,
   type ImportReport,
   type TableName,
-} from "../src/data/importer.ts";
+} from "../data/importer.ts";
 import { DEFAULT_DATABASE_URL, isNeonHost } from "./migrate.ts";
 
 const USAGE = `usage: npm run import -- --dir <folder>
@@ -145,7 +145,7 @@ async function main(): Promise<number> {
   let stop = async () => {};
   // Like `npm run migrate`: any Postgres that is not Neon is reached through the local stand-in.
   if (!endpoint && !isNeonHost(databaseUrl)) {
-    const { startNeonHttp } = await import("../dev/neon-http.ts");
+    const { startNeonHttp } = await import("../../dev/neon-http.ts");
     const srv = await startNeonHttp({ databaseUrl, webSocket: false });
     endpoint = srv.endpoint;
     stop = srv.close;

@@ -10,7 +10,7 @@
  * stderr naming the file and the field; the other files still run, and the exit code is 2.
  */
 import { readFileSync } from "node:fs";
-import { GoldenCaseSchema, formatIssuePath, scoreGoldenInput, type GoldenInput } from "../src/scoring";
+import { GoldenCaseSchema, formatIssuePath, scoreGoldenInput, type GoldenInput } from "../../src/scoring";
 
 const MAX_ISSUES = 10;
 

@@ -1,5 +1,5 @@
 /**
- * `npm run migrate`: applies migrations/NNNN_*.sql with src/data/migrate.ts through Neon's HTTP driver.
+ * `npm run migrate`: applies migrations/NNNN_*.sql with tools/data/migrate.ts through Neon's HTTP driver.
  *
  * DATABASE_URL        default postgresql://postgres@127.0.0.1:5432/safeascent
  * NEON_HTTP_ENDPOINT  route the driver to this `/sql` URL (e.g. a running dev/neon-http.ts)
@@ -13,7 +13,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { neon, neonConfig } from "@neondatabase/serverless";
-import { migrate, type Migration, type MigrateResult } from "../src/data/migrate.ts";
+import { migrate, type Migration, type MigrateResult } from "../data/migrate.ts";
 
 /** The same database `npm start` uses on a local server, so migrate/import feed the running stack. */
 export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/safeascent";
@@ -41,10 +41,10 @@ export async function runMigrations(opts: {
   let stop = async () => {};
   if (!endpoint && !isNeonHost(opts.databaseUrl)) {
     // A plain local Postgres: create the database if it does not exist yet (Neon's are made in its console).
-    const { createDatabase, withDatabase } = await import("../dev/postgres.ts");
+    const { createDatabase, withDatabase } = await import("../../dev/postgres.ts");
     const name = decodeURIComponent(new URL(opts.databaseUrl).pathname.slice(1));
     if (name) await createDatabase(withDatabase(opts.databaseUrl, "postgres"), name, { recreate: false });
-    const { startNeonHttp } = await import("../dev/neon-http.ts");
+    const { startNeonHttp } = await import("../../dev/neon-http.ts");
     const srv = await startNeonHttp({ databaseUrl: opts.databaseUrl, webSocket: false });
     endpoint = srv.endpoint;
     stop = srv.close;

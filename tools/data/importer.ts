@@ -3,7 +3,7 @@
  * Postgres through the Neon HTTP driver — the same `neon()` query function the Worker uses.
  *
  * Pipeline, per file in foreign-key order (mountains -> routes -> accidents -> weather):
- *   read + parse (src/data/csv-schemas.ts) -> validate each record (zod) -> primary-key duplicates
+ *   read + parse (tools/data/csv-schemas.ts) -> validate each record (zod) -> primary-key duplicates
  *   -> foreign keys -> upsert of the valid rows.
  *
  * Rules (every rejected record is reported as `file:line: reason`, line = physical line the record
@@ -40,7 +40,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { NeonQueryFunction, NeonQueryPromise } from "@neondatabase/serverless";
-import { readDataVersion, type Sql } from "./db";
+import { readDataVersion, type Sql } from "../../src/data/db";
 import {
   TABLE_SPECS,
   checkHeader,

@@ -1,12 +1,12 @@
 /**
  * `npm run demo-data -- --out <dir> [--seed <n>] [--accidents <n>]`: writes the generated demo
- * dataset (src/data/demo-data.ts) as mountains.csv, routes.csv, accidents.csv, weather.csv into
+ * dataset (tools/data/demo-data.ts) as mountains.csv, routes.csv, accidents.csv, weather.csv into
  * <dir>, ready for `npm run import -- --dir <dir>`. The same seed always writes the same bytes.
  * Exit status: 0 written, 1 write error, 2 bad arguments.
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { DEMO_SEED, writeDemoDataset } from "../src/data/demo-data.ts";
+import { DEMO_SEED, writeDemoDataset } from "../data/demo-data.ts";
 
 const USAGE = `usage: npm run demo-data -- --out <dir> [--seed <n>] [--accidents <n>]
 
