@@ -23,7 +23,7 @@ import { addDays, todayUtc } from "../dates";
 const minDate = (a: string, b: string) => (a < b ? a : b);
 const maxDate = (a: string, b: string) => (a > b ? a : b);
 import { climateStatsByMonth } from "./climate-stats";
-import { fetchArchive, fetchForecast } from "./open-meteo";
+import { fetchArchive, fetchForecast, type OpenMeteoSource } from "./open-meteo";
 
 export const FORECAST_TTL_SECONDS = 6 * 3600;
 export const CLIMATE_TTL_SECONDS = 24 * 3600;
@@ -67,10 +67,7 @@ export interface WeatherCounters {
   redisWrites: number;
 }
 
-export interface WeatherSourceConfig {
-  forecastUrl: string;
-  archiveUrl: string;
-}
+export type WeatherSourceConfig = OpenMeteoSource;
 
 interface Cached<T> {
   value: T;
@@ -120,11 +117,11 @@ export class WeatherService {
         const [f, c] = await Promise.all([
           this.cached(fKey(cell), FORECAST_TTL_SECONDS, toStore, () => {
             this.counters.forecastFetches++;
-            return fetchForecast(this.source.forecastUrl, cell.latitude, cell.longitude, start, end);
+            return fetchForecast(this.source, cell.latitude, cell.longitude, start, end);
           }),
           this.cached(cKey(cell), CLIMATE_TTL_SECONDS, toStore, async () => {
             this.counters.archiveFetches++;
-            const daily = await fetchArchive(this.source.archiveUrl, cell.latitude, cell.longitude, addDays(archiveEnd, -(ARCHIVE_DAYS - 1)), archiveEnd);
+            const daily = await fetchArchive(this.source, cell.latitude, cell.longitude, addDays(archiveEnd, -(ARCHIVE_DAYS - 1)), archiveEnd);
             return climateStatsByMonth(daily);
           }),
         ]);
