@@ -283,7 +283,7 @@ export class WeatherService {
       await this.readRedis([key]);
       const outcome = await this.cached(key, HOURLY_TTL_SECONDS, async () => {
         const [series] = await this.call("hourly", requestWeight(HOURLY_VARIABLES.length, dayCount(window.start, window.end), 1), maxWaitMs, () =>
-          fetchHourlyForecasts(this.source, [cell], window.start, window.end, { timeoutMs: this.opts.forecastTimeoutMs }),
+          fetchHourlyForecasts(this.source, [cell], window.start, window.end, { timeoutMs: this.opts.forecastTimeoutMs, now: this.now }),
         );
         return series!;
       });
@@ -336,7 +336,7 @@ export class WeatherService {
         FORECAST_BATCH,
         (batch) =>
           this.call("forecast", requestWeight(FORECAST_DAILY_VARIABLES.length, dayCount(window.start, window.end), batch.length), maxWaitMs, () =>
-            fetchDailyForecasts(this.source, batch, window.start, window.end, { timeoutMs: this.opts.forecastTimeoutMs }),
+            fetchDailyForecasts(this.source, batch, window.start, window.end, { timeoutMs: this.opts.forecastTimeoutMs, now: this.now }),
           ),
         toStore,
       ),
@@ -410,7 +410,7 @@ export class WeatherService {
       this.budget.batchSize(perLocation, ARCHIVE_BATCH_MAX),
       async (batch) => {
         const series = await this.call("archive", perLocation * batch.length, maxWaitMs, () =>
-          fetchArchives(this.source, batch, start, end, { timeoutMs: this.opts.archiveTimeoutMs }),
+          fetchArchives(this.source, batch, start, end, { timeoutMs: this.opts.archiveTimeoutMs, now: this.now }),
         );
         return series.map((daily): ClimateValue => ({ windowStart: start, windowEnd: end, byMonth: climateStatsByMonth(daily), monthly: monthlyVolatility(daily) }));
       },
@@ -486,33 +486,36 @@ export class WeatherService {
    */
   private async call<T>(kind: "forecast" | "archive" | "hourly", weight: number, maxWaitMs: number, request: () => Promise<T>): Promise<T> {
     const giveUpAt = this.now() + maxWaitMs;
-    for (let attempt = 0; ; attempt++) {
-      const waitMs = this.budget.reserve(weight, this.now());
-      if (waitMs > 0) {
-        if (this.now() + waitMs > giveUpAt) throw new WeatherDeferred(`weather deferred: the Open-Meteo call budget frees up in ${Math.ceil(waitMs / 1000)} s`);
-        await this.sleep(waitMs);
-        attempt--;
-        continue;
-      }
-      await this.budget.acquire();
-      try {
+    // The slot first, then the budget: requests go out one after another, each booked in the
+    // minute it is sent in.
+    await this.budget.acquire();
+    try {
+      for (let attempt = 0; ; attempt++) {
+        for (let waitMs = this.budget.reserve(weight, this.now()); waitMs > 0; waitMs = this.budget.reserve(weight, this.now())) {
+          if (this.now() + waitMs > giveUpAt) throw new WeatherDeferred(`weather deferred: the Open-Meteo call budget frees up in ${Math.ceil(waitMs / 1000)} s`);
+          await this.sleep(waitMs);
+        }
         if (kind === "forecast") this.counters.forecastFetches++;
         else if (kind === "archive") this.counters.archiveFetches++;
         else this.counters.hourlyFetches++;
         this.counters.weight += weight;
-        const result = await request();
-        if (kind === "forecast") this.counters.forecastLocations += (result as unknown[]).length;
-        if (kind === "archive") this.counters.archiveLocations += (result as unknown[]).length;
-        return result;
-      } catch (e) {
-        if (!(e instanceof WeatherRateLimited)) throw e;
-        this.counters.rateLimited++;
-        this.budget.pause(this.now() + e.retryAfterSeconds * 1000);
-        log.warn("weather_rate_limited", { kind, window: e.window, retryAfterSeconds: e.retryAfterSeconds, attempt, willRetry: attempt < MAX_RATE_LIMIT_RETRIES });
-        if (attempt >= MAX_RATE_LIMIT_RETRIES) throw e;
-      } finally {
-        this.budget.release();
+        try {
+          const result = await request();
+          if (kind === "forecast") this.counters.forecastLocations += (result as unknown[]).length;
+          if (kind === "archive") this.counters.archiveLocations += (result as unknown[]).length;
+          return result;
+        } catch (e) {
+          if (!(e instanceof WeatherRateLimited)) throw e;
+          this.counters.rateLimited++;
+          this.budget.pause(this.now() + e.retryAfterSeconds * 1000);
+          log.warn("weather_rate_limited", { kind, window: e.window, retryAfterSeconds: e.retryAfterSeconds, attempt, willRetry: attempt < MAX_RATE_LIMIT_RETRIES && this.now() + e.retryAfterSeconds * 1000 <= giveUpAt });
+          // Retried once, and only when the window resets within the caller's patience (a minute,
+          // a concurrency slot); an hourly or daily refusal is reported at once.
+          if (attempt >= MAX_RATE_LIMIT_RETRIES || this.now() + e.retryAfterSeconds * 1000 > giveUpAt) throw e;
+        }
       }
+    } finally {
+      this.budget.release();
     }
   }
 
