@@ -19,7 +19,8 @@
  *
  * Caching (Redis, de-duplicated in flight within the isolate; Redis trouble only costs a refetch):
  * forecast and hourly 6 h; climate 30 days + a per-cell jitter of up to 7 days (so cells do not
- * expire together); a failed climate fetch 5 minutes, with its reason. Keys: src/weather/cache-keys.ts.
+ * expire together); a failed climate fetch 5 minutes, with its reason. Keys: src/cache/keys.ts; every
+ * call through the guarded CacheClient (a Redis outage only costs a refetch).
  *
  * Failures never throw: a missing forecast is the spec's no-forecast fallback (W = 0.5), missing
  * statistics mean no extreme amplification; each cell says which and why (`forecastStatus`,
@@ -34,12 +35,12 @@
  * on T. Monthly volatility likewise describes the cached 5 years, whatever the reference date.
  */
 import type { ForecastDay, WeatherStats } from "../scoring";
-import type { Redis } from "../cache/redis";
+import type { CacheClient } from "../cache/client";
+import { keys as cacheKeys } from "../cache/keys";
 import { addDays, todayUtc } from "../dates";
-import { describeCause, UpstreamUnavailable } from "../errors";
+import { describeCause, isUpstreamUnavailable, UpstreamUnavailable } from "../errors";
 import { log } from "../log";
 import { CallBudget, COMMERCIAL_BUDGET, FREE_PLAN_BUDGET, type BudgetLimits } from "./budget";
-import { weatherKeys, type WeatherKeys } from "./cache-keys";
 import { climateStatsByMonth, monthlyVolatility, type MonthlyStat } from "./climate-stats";
 import {
   ARCHIVE_DAILY_VARIABLES,
@@ -181,7 +182,7 @@ export interface WeatherServiceOptions {
   maxWaitMs?: number;
   forecastTimeoutMs?: number;
   archiveTimeoutMs?: number;
-  /** Redis key prefix (tests). */
+  /** A namespace before every key (tests that must not see other tests' cached weather). */
   keyPrefix?: string;
 }
 
@@ -231,14 +232,14 @@ export class WeatherService {
 
   constructor(
     private readonly source: OpenMeteoSource,
-    private readonly redis: Redis | null,
+    private readonly cache: CacheClient | null,
     options: WeatherServiceOptions | (() => number) = {},
   ) {
     const o = typeof options === "function" ? { now: options } : options;
     this.now = o.now ?? Date.now;
     this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.budget = new CallBudget(o.budget ?? (source.apiKey ? COMMERCIAL_BUDGET : FREE_PLAN_BUDGET));
-    this.keys = weatherKeys(o.keyPrefix);
+    this.keys = weatherKeys(o.keyPrefix ?? "");
     this.opts = { maxWaitMs: o.maxWaitMs ?? 300_000, forecastTimeoutMs: o.forecastTimeoutMs ?? 10_000, archiveTimeoutMs: o.archiveTimeoutMs ?? 15_000 };
   }
 
@@ -280,7 +281,7 @@ export class WeatherService {
     const key = this.keys.hourly(cell.key, window.start, window.end);
     const maxWaitMs = this.waitLimit(opts);
     const work = (async () => {
-      await this.readRedis([key]);
+      await this.readRedis([key], { [key]: HOURLY_TTL_SECONDS });
       const outcome = await this.cached(key, HOURLY_TTL_SECONDS, async () => {
         const [series] = await this.call("hourly", requestWeight(HOURLY_VARIABLES.length, dayCount(window.start, window.end), 1), maxWaitMs, () =>
           fetchHourlyForecasts(this.source, [cell], window.start, window.end, { timeoutMs: this.opts.forecastTimeoutMs, now: this.now }),
@@ -325,7 +326,7 @@ export class WeatherService {
   private async load(cells: GridCell[], window: { start: string; end: string }, maxWaitMs: number): Promise<Map<string, CellWeather>> {
     const climateCells = [...new Map(cells.map((c) => climateCell(c.latitude, c.longitude)).map((c) => [c.key, c])).values()];
     const fKeys = cells.map((c) => this.keys.forecast(c.key, window.start, window.end));
-    await this.readRedis([...fKeys, ...climateCells.flatMap((c) => [this.keys.climate(c.key), this.keys.climateFailure(c.key)])]);
+    await this.readRedis([...fKeys, ...climateCells.flatMap((c) => [this.keys.climate(c.key), this.keys.climateFailure(c.key)])], this.climateTtls(climateCells));
 
     const toStore: [string, unknown, number][] = [];
     const [forecasts, climates] = await Promise.all([
@@ -392,7 +393,7 @@ export class WeatherService {
   /** Climate statistics per climate cell: cache, recent failure, or archive batches sized by the budget. */
   private async climateFor(cells: GridCell[], maxWaitMs: number, toStore?: [string, unknown, number][]): Promise<Map<string, Outcome<ClimateValue>>> {
     const store = toStore ?? [];
-    if (!toStore) await this.readRedis(cells.flatMap((c) => [this.keys.climate(c.key), this.keys.climateFailure(c.key)]));
+    if (!toStore) await this.readRedis(cells.flatMap((c) => [this.keys.climate(c.key), this.keys.climateFailure(c.key)]), this.climateTtls(cells));
     const out = new Map<string, Outcome<ClimateValue>>();
     const wanted: GridCell[] = [];
     for (const c of cells) {
@@ -521,32 +522,37 @@ export class WeatherService {
 
   // ---- cache plumbing ---------------------------------------------------------------------------
 
-  private async readRedis(keys: string[]) {
+  private climateTtls(cells: GridCell[]): Record<string, number> {
+    return Object.fromEntries(cells.flatMap((c) => [[this.keys.climate(c.key), CLIMATE_TTL_SECONDS], [this.keys.climateFailure(c.key), CLIMATE_FAILURE_TTL_SECONDS]]));
+  }
+
+  private async readRedis(keys: string[], ttls: Record<string, number>) {
     const wanted = keys.filter((k) => !this.memoGet(k));
-    if (!wanted.length || !this.redis) return;
+    if (!wanted.length || !this.cache) return;
     try {
       this.counters.redisReads++;
-      const values = await this.redis.mget<(string | null)[]>(...wanted);
+      const values = await this.cache.run("weather_read", (r) => r.mget<(string | null)[]>(...wanted));
       values.forEach((v, i) => {
         if (v === null || v === undefined) return;
         this.counters.redisHits++;
         const key = wanted[i]!;
-        const ttl = key.includes("weather:climate_failed:") ? CLIMATE_FAILURE_TTL_SECONDS : key.includes("weather:climate:") ? CLIMATE_TTL_SECONDS : FORECAST_TTL_SECONDS;
-        this.memoSet(key, JSON.parse(v), ttl);
+        this.memoSet(key, JSON.parse(v), ttls[key] ?? FORECAST_TTL_SECONDS);
       });
-    } catch {
+    } catch (e) {
+      if (!isUpstreamUnavailable(e, "redis")) throw e;
       // Degraded: Redis unavailable, fetch from the source.
     }
   }
 
   private async writeRedis(toStore: [string, unknown, number][]) {
-    if (!toStore.length || !this.redis) return;
+    if (!toStore.length || !this.cache) return;
     try {
       this.counters.redisWrites++;
-      const p = this.redis.pipeline();
-      for (const [k, v, ttl] of toStore) p.set(k, JSON.stringify(v), { ex: ttl });
-      await p.exec();
-    } catch {
+      await this.cache.exec("weather_write", (p) => {
+        for (const [k, v, ttl] of toStore) p.set(k, JSON.stringify(v), { ex: ttl });
+      });
+    } catch (e) {
+      if (!isUpstreamUnavailable(e, "redis")) throw e;
       // Degraded: the values are still memoised in this isolate.
     }
   }
@@ -570,6 +576,17 @@ export class WeatherService {
     this.memo.set(key, { value, expiresAt: this.now() + Math.min(ttlSeconds, MEMO_MAX_SECONDS) * 1000 });
   }
 }
+
+/** The service's keys (built in src/cache/keys.ts), under an optional test namespace. */
+function weatherKeys(prefix: string) {
+  return {
+    forecast: (cell: string, start: string, end: string) => prefix + cacheKeys.weatherForecast(cell, start, end),
+    hourly: (cell: string, start: string, end: string) => prefix + cacheKeys.weatherHourly(cell, start, end),
+    climate: (cell: string) => prefix + cacheKeys.weatherClimate(cell),
+    climateFailure: (cell: string) => prefix + cacheKeys.weatherClimateFailure(cell),
+  };
+}
+type WeatherKeys = ReturnType<typeof weatherKeys>;
 
 const dayCount = (start: string, end: string) => Math.round((Date.parse(end) - Date.parse(start)) / 86_400_000) + 1;
 

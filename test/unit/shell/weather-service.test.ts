@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Redis } from "@upstash/redis";
+import { CacheClient } from "../../../src/cache/client";
 import { parse } from "csv-parse/sync";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { startOpenMeteo, type OpenMeteoServer } from "../../../dev/open-meteo";
@@ -32,7 +33,7 @@ afterEach(() => {
 
 const source = () => ({ forecastUrl: meteo.url, archiveUrl: meteo.url });
 const service = (opts: { redis?: Redis | null; apiKey?: string; keyPrefix?: string } = {}) =>
-  new WeatherService({ ...source(), apiKey: opts.apiKey }, opts.redis ?? null, { now, sleep, keyPrefix: opts.keyPrefix });
+  new WeatherService({ ...source(), apiKey: opts.apiKey }, opts.redis ? new CacheClient(opts.redis) : null, { now, sleep, keyPrefix: opts.keyPrefix });
 
 /** The shared dataset's top-200 routes (the warmer's order: busiest mountains first) → their 0.01° cells. */
 function topCells(n: number): GridCell[] {
