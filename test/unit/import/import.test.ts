@@ -19,7 +19,13 @@ import { startNeonHttp, type NeonHttpServer } from "../../../dev/neon-http.ts";
 import { createDatabase, dropDatabase, startEmbeddedPglite, type ResolvedPostgres } from "../../../dev/postgres.ts";
 import { runMigrations } from "../../../tools/cli/migrate.ts";
 import { demoDatasetFiles, generateDemoDataset } from "../../../tools/data/demo-data.ts";
-import { formatRejection, importDataset, type DatasetFiles, type ImportReport } from "../../../tools/data/importer.ts";
+import {
+  DEFAULT_MAX_REQUEST_BYTES,
+  formatRejection,
+  importDataset,
+  type DatasetFiles,
+  type ImportReport,
+} from "../../../tools/data/importer.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const REAL_DIR = fileURLToPath(new URL("../../../../shared/data/safeascent/", import.meta.url));
@@ -79,6 +85,21 @@ const ids = async (table: string, pk: string) =>
 const counts = (r: ImportReport) =>
   Object.fromEntries(Object.entries(r.tables).map(([t, c]) => [t, [c.read, c.valid, c.rejected, c.inserted, c.updated, c.unchanged]]));
 
+/** Runs `fn` while recording the byte size of every load request (`{"queries": …}`) the driver sends. */
+async function recordingRequestBytes<T>(fn: () => Promise<T>): Promise<{ result: T; bodies: number[] }> {
+  const bodies: number[] = [];
+  neonConfig.fetchFunction = async (url: string, init: RequestInit) => {
+    const body = String(init.body);
+    if (body.startsWith('{"queries"')) bodies.push(Buffer.byteLength(body));
+    return fetch(url, init);
+  };
+  try {
+    return { result: await fn(), bodies };
+  } finally {
+    neonConfig.fetchFunction = undefined;
+  }
+}
+
 function readFiles(dir: string): DatasetFiles {
   const f = (name: keyof DatasetFiles) => readFileSync(join(dir, name), "utf8");
   return { "mountains.csv": f("mountains.csv"), "routes.csv": f("routes.csv"), "accidents.csv": f("accidents.csv"), "weather.csv": f("weather.csv") };
@@ -88,7 +109,7 @@ describe.skipIf(!hasRealData)("the reference dataset (../shared/data/safeascent)
   it("imports every row; the one accident without a date is kept (date NULL) with a warning", async () => {
     await reset();
     const v0 = await version();
-    const r = await importDataset(sql, REAL_DIR);
+    const { result: r, bodies } = await recordingRequestBytes(() => importDataset(sql, REAL_DIR));
     expect(counts(r)).toEqual({
       // read, valid, rejected, inserted, updated, unchanged
       mountains: [441, 441, 0, 441, 0, 0],
@@ -99,9 +120,13 @@ describe.skipIf(!hasRealData)("the reference dataset (../shared/data/safeascent)
     expect(r.rejected).toEqual([]);
     expect(r.warnings).toEqual(["accidents.csv:11836: accident_id 4319 has no date; loaded with date NULL (the scorer skips it)"]);
     expect(r.changed).toBe(true);
-    expect(r.dataVersion).toEqual({ before: v0, after: v0 + 1 });
-    expect(r.requests).toBe(1);
-    expect(await version()).toBe(v0 + 1);
+    // ~10 MB of JSON: several requests, each within the cap (multi-line descriptions, quotes and
+    // non-ASCII text measured exactly), each one a transaction that changed rows and bumped the version.
+    expect(r.requests).toBeGreaterThan(1);
+    expect(bodies).toHaveLength(r.requests);
+    expect(Math.max(...bodies)).toBeLessThanOrEqual(DEFAULT_MAX_REQUEST_BYTES);
+    expect(r.dataVersion).toEqual({ before: v0, after: v0 + r.requests });
+    expect(await version()).toBe(v0 + r.requests);
 
     const [db] = (await sql.query(`SELECT
         (SELECT count(*)::int FROM mountains) AS mountains, (SELECT count(*)::int FROM routes) AS routes,
@@ -161,8 +186,13 @@ describe("upserts", () => {
     await reset();
     const files = demoDatasetFiles();
     const v0 = await version();
-    const r = await importDataset(sql, files, { maxRowsPerStatement: 97, maxRequestBytes: 64 * 1024 });
+    const { result: r, bodies } = await recordingRequestBytes(() =>
+      importDataset(sql, files, { maxRowsPerStatement: 97, maxRequestBytes: 64 * 1024 }),
+    );
     expect(r.requests).toBeGreaterThan(5);
+    expect(bodies).toHaveLength(r.requests);
+    expect(Math.max(...bodies)).toBeLessThanOrEqual(64 * 1024);
+    expect(Math.max(...bodies)).toBeGreaterThan(32 * 1024); // requests are filled, not one statement each
     expect(r.rejected).toEqual([]);
     expect(r.dataVersion).toEqual({ before: v0, after: v0 + r.requests });
     const again = await importDataset(sql, files, { maxRowsPerStatement: 97, maxRequestBytes: 64 * 1024 });
