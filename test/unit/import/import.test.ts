@@ -18,6 +18,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startNeonHttp, type NeonHttpServer } from "../../../dev/neon-http.ts";
 import { createDatabase, dropDatabase, startEmbeddedPglite, type ResolvedPostgres } from "../../../dev/postgres.ts";
 import { runMigrations } from "../../../tools/cli/migrate.ts";
+import { HAS_COORDINATES, ROUTE_FROM } from "../../../src/data/routes.ts";
+import { generateCatalogue } from "../../../tools/data/catalogue.ts";
 import { demoDatasetFiles, generateDemoDataset } from "../../../tools/data/demo-data.ts";
 import {
   DEFAULT_MAX_REQUEST_BYTES,
@@ -391,6 +393,69 @@ describe("demo dataset", () => {
     expect(unlinked).toBeGreaterThan(data.weather.length / 5);
     expect(orphans).toBe(0);
   });
+});
+
+describe("synthetic catalogue (tools/data/catalogue.ts)", () => {
+  /** Distinct scoring points as the Worker locates routes (src/data/routes.ts: own coordinates, else the mountain's). */
+  const scoringPoints = async () =>
+    ((await sql.query(`SELECT count(*)::int AS n FROM (SELECT DISTINCT COALESCE(r.latitude, m.latitude), COALESCE(r.longitude, m.longitude), m.elevation_ft
+       ${ROUTE_FROM} WHERE ${HAS_COORDINATES}) p`)) as { n: number }[])[0].n;
+
+  it("2,000 routes on 300 locations load in bulk requests; a re-import changes nothing and keeps the version", async () => {
+    await reset();
+    const c = generateCatalogue({ routes: 2000, locations: 300, seed: 7 });
+    const v0 = await version();
+    const opts = { maxRequestBytes: 64 * 1024 };
+    const { result: r, bodies } = await recordingRequestBytes(() => importDataset(sql, c.files, opts));
+    expect(r.rejected).toEqual([]);
+    expect(r.warnings).toEqual([]);
+    expect(counts(r)).toEqual({
+      mountains: [300, 300, 0, 300, 0, 0],
+      routes: [2000, 2000, 0, 2000, 0, 0],
+      accidents: [0, 0, 0, 0, 0, 0],
+      accident_weather: [0, 0, 0, 0, 0, 0],
+    });
+    // ~230 KB of rows: a handful of full requests, never a request per row or per statement.
+    expect(r.requests).toBeGreaterThan(1);
+    expect(r.requests).toBeLessThan(10);
+    expect(Math.max(...bodies)).toBeLessThanOrEqual(64 * 1024);
+    expect(r.dataVersion).toEqual({ before: v0, after: v0 + r.requests });
+    expect(await scoringPoints()).toBe(c.stats.scoringPoints);
+
+    const again = await importDataset(sql, c.files, opts);
+    expect(counts(again)).toEqual({
+      mountains: [300, 300, 0, 0, 0, 300],
+      routes: [2000, 2000, 0, 0, 0, 2000],
+      accidents: [0, 0, 0, 0, 0, 0],
+      accident_weather: [0, 0, 0, 0, 0, 0],
+    });
+    expect(again.changed).toBe(false);
+    expect(again.dataVersion).toEqual({ before: v0 + r.requests, after: v0 + r.requests });
+    expect(await version()).toBe(v0 + r.requests);
+  });
+
+  it.skipIf(!hasRealData)("with the real data bundled, every accident and weather row loads and their references resolve", async () => {
+    await reset();
+    const c = generateCatalogue({ routes: 3000, locations: 800, seed: 7, accidentsFrom: REAL_DIR });
+    const r = await importDataset(sql, c.files);
+    expect(r.rejected).toEqual([]);
+    expect(counts(r)).toEqual({
+      mountains: [800, 800, 0, 800, 0, 0],
+      routes: [3000, 3000, 0, 3000, 0, 0],
+      accidents: [4319, 4319, 0, 4319, 0, 0],
+      accident_weather: [49674, 49674, 0, 49674, 0, 0],
+    });
+    const [refs] = (await sql.query(`SELECT
+        count(*) FILTER (WHERE a.mountain_id IS NOT NULL)::int AS with_mountain,
+        count(*) FILTER (WHERE a.mountain_id IS NOT NULL AND m.mountain_id IS NULL)::int AS dangling_mountain,
+        count(*) FILTER (WHERE a.route_id IS NOT NULL)::int AS with_route,
+        count(*) FILTER (WHERE a.route_id IS NOT NULL AND rt.route_id IS NULL)::int AS dangling_route
+      FROM accidents a LEFT JOIN mountains m ON m.mountain_id = a.mountain_id LEFT JOIN routes rt ON rt.route_id = a.route_id`)) as Record<string, number>[];
+    expect(refs.with_mountain).toBeGreaterThan(0);
+    expect(refs.with_route).toBeGreaterThan(0);
+    expect(refs).toMatchObject({ dangling_mountain: 0, dangling_route: 0 });
+    expect(await scoringPoints()).toBe(c.stats.scoringPoints);
+  }, 60_000);
 });
 
 // ---------------------------------------------------------------------------------------------
