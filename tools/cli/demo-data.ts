@@ -115,7 +115,7 @@ try {
     `  routes per synthetic location: max ${p.max}, median ${p.median}, mean ${p.mean}, single-route ${(p.singleShare * 100).toFixed(1)} %, ` +
       `>= 100: ${p.atLeast100}, >= 1000: ${p.atLeast1000}`,
   );
-  console.log(`  scoring points (distinct lat/lon/elevation after the mountain fallback): ${s.scoringPoints}; unlocatable routes: ${s.unlocatableRoutes}`);
+  console.log(`  scoring points (distinct lat/lon/elevation after the mountain fallback): ${s.scoringPoints} in ${s.weatherCells} weather cells (0.01°); unlocatable routes: ${s.unlocatableRoutes}`);
 } catch (e) {
   if (e instanceof CatalogueOptionsError) badArgs(e.message);
   console.error(`demo-data failed: ${(e as Error).message}`);

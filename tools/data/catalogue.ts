@@ -50,6 +50,7 @@ import {
   type TableSpec,
 } from "./csv-schemas";
 import { validateRecord } from "./csv-schemas";
+import { gridCell } from "../../src/weather/weather-service";
 import { ACCIDENT_COLUMNS, formatCell, MOUNTAIN_COLUMNS, ROUTE_COLUMNS, Rng, WEATHER_COLUMNS, type Cell, type DemoFiles, type Format } from "./demo-data";
 
 export const CATALOGUE_SEED = 20_240_602;
@@ -84,6 +85,8 @@ export interface CatalogueStats {
   routesPerLocation: { max: number; median: number; mean: number; singleShare: number; atLeast100: number; atLeast1000: number };
   /** Distinct (latitude, longitude, elevation_ft) over all locatable routes after the mountain fallback. */
   scoringPoints: number;
+  /** Distinct 0.01° weather grid cells of those points (src/weather/weather-service.ts gridCell): the forecast fetches of a full tick. */
+  weatherCells: number;
   /** Routes with neither own nor mountain coordinates (only ever real ones): not scorable. */
   unlocatableRoutes: number;
   /** Routes that carry coordinates of their own (synthetic ones only). */
@@ -818,6 +821,7 @@ function* synthesise(plan: Plan): Generator<GeneratedLocation> {
 class StatsCollector {
   private perLocation: number[] = [];
   private points = new Set<string>();
+  private cells = new Set<string>();
   private unlocatable = 0;
   private own = 0;
   private synthRoutes = 0;
@@ -834,6 +838,7 @@ class StatsCollector {
       return;
     }
     this.points.add(`${lat},${lon},${m?.elevation_ft ?? ""}`);
+    this.cells.add(gridCell(lat, lon).key);
   }
 
   real(mountains: readonly MountainRow[], routes: readonly RouteRow[]) {
@@ -872,6 +877,7 @@ class StatsCollector {
         atLeast1000: c.filter((x) => x >= 1000).length,
       },
       scoringPoints: this.points.size,
+      weatherCells: this.cells.size,
       unlocatableRoutes: this.unlocatable,
       ownCoordinateShare: this.synthRoutes ? round(this.own / this.synthRoutes, 4) : 0,
       types: this.types,

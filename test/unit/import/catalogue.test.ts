@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseGrade } from "../../../src/scoring/factors/grade.ts";
 import { batchRouteType, canonicalRouteType } from "../../../src/scoring/route-type.ts";
+import { gridCell } from "../../../src/weather/weather-service.ts";
 import {
   CATALOGUE_ROUTE_TYPES,
   CatalogueOptionsError,
@@ -58,15 +59,20 @@ function perLocation(c: Catalogue): number[] {
 
 /** Distinct (lat, lon, elevation) after the route -> mountain fallback, as src/data/routes.ts locates routes. */
 function scoringPoints(mountains: readonly MountainRow[], routes: readonly RouteRow[]): number {
+  return located(mountains, routes, (lat, lon, elevationFt) => JSON.stringify([lat, lon, elevationFt]));
+}
+
+/** Distinct keys over the located routes. */
+function located(mountains: readonly MountainRow[], routes: readonly RouteRow[], key: (lat: number, lon: number, elevationFt: number | null) => string): number {
   const byId = new Map(mountains.map((m) => [m.mountain_id, m]));
-  const points = new Set<string>();
+  const keys = new Set<string>();
   for (const r of routes) {
     const m = r.mountain_id === null ? undefined : byId.get(r.mountain_id);
     const lat = r.latitude ?? m?.latitude ?? null;
     const lon = r.longitude ?? m?.longitude ?? null;
-    if (lat !== null && lon !== null) points.add(JSON.stringify([lat, lon, m?.elevation_ft ?? null]));
+    if (lat !== null && lon !== null) keys.add(key(lat, lon, m?.elevation_ft ?? null));
   }
-  return points.size;
+  return keys.size;
 }
 
 describe("generateCatalogue (2,000 routes on 300 locations)", () => {
@@ -122,6 +128,9 @@ describe("generateCatalogue (2,000 routes on 300 locations)", () => {
     expect(c.stats.scoringPoints).toBe(points);
     expect(points).toBeLessThan(c.mountains.length + own.length + 1); // routes share their location's point
     expect(points).toBeGreaterThan(c.mountains.length / 2);
+    const cells = located(c.mountains, c.routes, (lat, lon) => gridCell(lat, lon).key);
+    expect(c.stats.weatherCells).toBe(cells);
+    expect(cells).toBeLessThanOrEqual(points);
   });
 
   it("has North American coordinates and elevations that fit the kind of place", () => {
