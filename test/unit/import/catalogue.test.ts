@@ -242,7 +242,7 @@ describe("writeCatalogue and npm run demo-data -- --routes", () => {
       ]);
       expect(ok.code, ok.stderr).toBe(0);
       expect(ok.stdout).toMatch(/routes\.csv\s+2000 rows/);
-      expect(ok.stdout).toMatch(new RegExp(`scoring points \\(distinct lat/lon/elevation after the mountain fallback\\): ${expected.stats.scoringPoints};`));
+      expect(ok.stdout).toMatch(new RegExp(`scoring points \\(distinct lat/lon/elevation after the mountain fallback\\): ${expected.stats.scoringPoints} in ${expected.stats.weatherCells} weather cells`));
       for (const [name, text] of Object.entries(expected.files)) {
         expect(readFileSync(join(dir, "api", name), "utf8")).toBe(text);
         expect(readFileSync(join(dir, "cli", name), "utf8")).toBe(text);
