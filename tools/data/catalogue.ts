@@ -37,7 +37,7 @@
  * Files: writeCatalogue(outDir, options) streams mountains.csv and routes.csv (never holding all
  * rows) and copies accidents.csv / weather.csv (header-only files when there is nothing to bundle).
  */
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, copyFileSync, rmSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import {
   checkHeader,
@@ -1004,8 +1004,13 @@ export function writeCatalogue(dir: string, options: CatalogueOptions): Catalogu
     rw.close();
   }
   if (b) {
-    copyFileSync(join(b.dir, "accidents.csv"), join(dir, "accidents.csv"));
-    copyFileSync(join(b.dir, "weather.csv"), join(dir, "weather.csv"));
+    for (const f of ["accidents.csv", "weather.csv"]) {
+      // The source files are read-only (the shared data): the copies get ordinary permissions, so a
+      // second run can overwrite them.
+      rmSync(join(dir, f), { force: true });
+      copyFileSync(join(b.dir, f), join(dir, f));
+      chmodSync(join(dir, f), 0o644);
+    }
   } else {
     writeFileSync(join(dir, "accidents.csv"), csvHeader(ACCIDENT_COLUMNS));
     writeFileSync(join(dir, "weather.csv"), csvHeader(WEATHER_COLUMNS));
