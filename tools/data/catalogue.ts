@@ -89,7 +89,7 @@ export interface CatalogueStats {
   weatherCells: number;
   /** Routes with neither own nor mountain coordinates (only ever real ones): not scorable. */
   unlocatableRoutes: number;
-  /** Routes that carry coordinates of their own (synthetic ones only). */
+  /** Synthetic routes with latitude/longitude filled (own points ~5 %, explicit copies of the location's ~2 %). */
   ownCoordinateShare: number;
   /** Routes per raw type ("" for NULL), synthetic routes only. */
   types: Record<string, number>;
