@@ -556,15 +556,14 @@ function around(rng: Rng, lat: number, lon: number, sdDeg: number): { lat: numbe
   }
 }
 
-/** Splits `total` into integer parts proportional to `weights` (largest remainder; ties to the lower index). */
-function apportion(total: number, weights: readonly number[]): number[] {
+/**
+ * Splits `total` into integer parts proportional to `weights` (largest remainder; ties to the lower
+ * index; all-zero weights split evenly). Exported for its tests.
+ */
+export function apportion(total: number, weights: readonly number[]): number[] {
   const sum = weights.reduce((s, w) => s + w, 0);
   if (weights.length === 0) return [];
-  if (sum <= 0) {
-    const parts = weights.map(() => Math.floor(total / weights.length));
-    for (let i = 0; i < total - parts.reduce((s, p) => s + p, 0); i++) parts[i]++;
-    return parts;
-  }
+  if (sum <= 0) return apportion(total, weights.map(() => 1));
   const exact = weights.map((w) => (total * w) / sum);
   const parts = exact.map(Math.floor);
   let rest = total - parts.reduce((s, p) => s + p, 0);

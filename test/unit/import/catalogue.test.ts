@@ -9,6 +9,7 @@ import { parseGrade } from "../../../src/scoring/factors/grade.ts";
 import { batchRouteType, canonicalRouteType } from "../../../src/scoring/route-type.ts";
 import { gridCell } from "../../../src/weather/weather-service.ts";
 import {
+  apportion,
   CATALOGUE_ROUTE_TYPES,
   CatalogueOptionsError,
   GRADE_SYSTEMS,
@@ -174,6 +175,30 @@ describe("generateCatalogue (2,000 routes on 300 locations)", () => {
       const other = generateCatalogue({ routes: 2000, locations: 300, seed });
       expect(new Set(other.routes.map((r) => r.type ?? ""))).toEqual(new Set(CATALOGUE_ROUTE_TYPES));
       expect(new Set(other.routes.map((r) => gradeSystemOf(r.grade ?? r.grade_yds)))).toEqual(new Set(GRADE_SYSTEMS));
+    }
+  });
+
+  it("meets the totals exactly for small and lopsided sizes too, every location with at least one route", () => {
+    const sizes = [[1, 1], [1, 50], [2, 3], [3, 20], [5, 5], [7, 100], [20, 21], [40, 1000], [100, 101]] as const;
+    for (const [locations, routes] of sizes) {
+      for (const seed of [1, 2, 3, 4, 5]) {
+        const small = generateCatalogue({ routes, locations, seed });
+        expect([small.mountains.length, small.routes.length], `${routes} on ${locations}, seed ${seed}`).toEqual([locations, routes]);
+        expect(perLocation(small)).toHaveLength(locations);
+      }
+    }
+  });
+
+  it("apportion: parts sum to the total, follow the weights, and split all-zero weights evenly", () => {
+    expect(apportion(17, [0, 0, 0])).toEqual([6, 6, 5]);
+    expect(apportion(10, [1, 1, 2])).toEqual([3, 2, 5]);
+    expect(apportion(0, [3, 1])).toEqual([0, 0]);
+    const cases: [number, number[]][] = [[1000, [0.3, 7, 0, 2.5, 1e-9]], [3, [1, 1, 1, 1, 1]], [97, [5, 0, 0, 0]]];
+    for (const [total, weights] of cases) {
+      const parts = apportion(total, weights);
+      expect(parts.reduce((s, p) => s + p, 0)).toBe(total);
+      const sum = weights.reduce((s, w) => s + w, 0);
+      parts.forEach((p, i) => expect(Math.abs(p - (total * weights[i]) / sum)).toBeLessThan(1));
     }
   });
 
