@@ -500,7 +500,7 @@ function locationName(rng: Rng, kind: Kind): string {
     case "crag":
       return rng.chance(0.75) ? `${rng.pick(ADJ)} ${rng.pick(NOUN)} ${rng.pick(CRAG_WORD)}` : `${rng.pick(SURNAME)}'s ${rng.pick(CRAG_WORD)}`;
     case "boulder_field":
-      return rng.chance(0.6) ? `${rng.pick(ADJ)} ${rng.pick(NOUN)} Boulders` : `The ${rng.pick(NOUN)} Boulder`;
+      return rng.chance(0.6) ? `${rng.pick(ADJ)} ${rng.pick(NOUN)} Boulders` : `The ${rng.pick(NOUN)} Boulders`;
     case "wall":
       return `${rng.pick(ADJ)} ${rng.pick(NOUN)} ${rng.pick(["Wall", "Dome", "Face", "Spire"])}`;
     case "peak":
