@@ -1,6 +1,7 @@
 /**
  * The fetch handler: itty-router with JSON errors. Public API under /api/v1 (src/http/api.ts),
- * operator endpoints under /admin (bearer token), /health open.
+ * operator endpoints under /admin (bearer token), /health open. The operator console's page
+ * (public/admin/, Workers Static Assets) is served before the Worker runs and holds no data.
  */
 import { Router, type IRequest } from "itty-router";
 import { ConfigError, type WorkerEnv } from "../config";
@@ -10,7 +11,7 @@ import { appContext, type AppContext } from "../context";
 import { requireAdmin } from "./auth";
 import { errorResponse, HttpError } from "./errors";
 import { health } from "./health";
-import { getRun, listRuns, replayDeadLetters, schedule, stats, triggerWarm } from "./admin";
+import { getRun, listRuns, replayDeadLetters, schedule, stats, triggerWarm, warmedMap } from "./admin";
 import { registerApi } from "./api";
 
 export type Args = [WorkerEnv, ExecutionContext];
@@ -56,6 +57,7 @@ export function buildRouter() {
     .get("/admin/runs/:id", (req) => getRun(req.params.id!, (req as AppRequest).app))
     .get("/admin/stats", (req) => stats((req as AppRequest).app))
     .get("/admin/schedule", (req) => schedule((req as AppRequest).app))
+    .get("/admin/map", (req) => warmedMap(req, (req as AppRequest).app))
     .post("/admin/dlq/replay", (req) => replayDeadLetters((req as AppRequest).app));
 
   registerApi(router);
