@@ -250,7 +250,8 @@ byId("warm-form").addEventListener("submit", async (event) => {
   try {
     const { body } = await api.warm(q.query);
     const run = body.run ?? {};
-    say(result, `Started run ${body.runId}: ${run.routes?.total ?? "?"} routes in ${run.messages ?? "?"} messages (${statusInfo(run.status).label}). `, "ok",
+    const plural = (/** @type {unknown} */ n, /** @type {string} */ word) => `${n ?? "?"} ${word}${n === 1 ? "" : "s"}`;
+    say(result, `Started run ${body.runId}: ${plural(run.routes?.total, "route")} in ${plural(run.messages, "message")} (${statusInfo(run.status).label}). `, "ok",
       [h("a", { href: `#/runs/${body.runId}` }, "Watch it")]);
     renderedRows.clear();
     poll(loadRuns, () => runsActive);
