@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addDays, todayUtc } from "../../src/dates";
-import { ADMIN, call, json, redis, seed, sql } from "./api/helpers";
+import { ADMIN, call, json, redis, sql } from "./api/helpers";
 
 const ADMIN_BASE = "http://edge.test/admin";
 const today = todayUtc();
@@ -15,11 +15,13 @@ const date = addDays(today, 2);
 const index = `safety_map:${date}`;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
+// Outside the API tests' box (they list every route in it) and on a mountain of this file's own.
+const MOUNTAIN = { id: 900201, name: "Console Test Peak", lat: -46.5, lon: 167.5 };
 const OWN = [
-  { id: 900201, name: "Console Red Pillar", lat: -44.71, lon: 169.71, mountain: 900001 },
-  { id: 900202, name: "Console Green Slab", lat: -44.72, lon: 169.72, mountain: 900001 },
+  { id: 900201, name: "Console Red Pillar", lat: -46.51, lon: 167.51, mountain: MOUNTAIN.id },
+  { id: 900202, name: "Console Green Slab", lat: -46.52, lon: 167.52, mountain: MOUNTAIN.id },
   // Neither own nor mountain coordinates: an entry for it cannot be drawn.
-  { id: 900203, name: "Console Nowhere", lat: null, lon: null, mountain: 900003 },
+  { id: 900203, name: "Console Nowhere", lat: null, lon: null, mountain: null },
 ] as const;
 const STALE = 900204; // entry older than the score TTL
 const MALFORMED = 900205;
@@ -39,7 +41,10 @@ let t = 0; // when the entries were written (epoch s)
 const fields = [...OWN.map((r) => r.id), STALE, MALFORMED, GONE].map(String);
 
 beforeAll(async () => {
-  await seed();
+  await sql.query(
+    `INSERT INTO mountains (mountain_id, name, latitude, longitude, accident_count) VALUES ($1,$2,$3,$4,0) ON CONFLICT (mountain_id) DO NOTHING`,
+    [MOUNTAIN.id, MOUNTAIN.name, MOUNTAIN.lat, MOUNTAIN.lon],
+  );
   for (const r of OWN) {
     await sql.query(
       `INSERT INTO routes (route_id, name, mountain_id, latitude, longitude, accident_count) VALUES ($1,$2,$3,$4,$5,0)
@@ -72,7 +77,7 @@ describe("GET /admin/map", () => {
     const own = body.routes.filter((r) => fields.includes(String(r.id)));
     // Riskiest first; the stale, malformed, unlocatable and unknown ones are not drawn.
     expect(own.map((r) => r.id)).toEqual([900201, 900202]);
-    expect(own[0]).toMatchObject({ name: "Console Red Pillar", mountain: "Mount Zedtest", latitude: -44.71, longitude: 169.71, risk: 81.2, color: "red" });
+    expect(own[0]).toMatchObject({ name: "Console Red Pillar", mountain: "Console Test Peak", latitude: -46.51, longitude: 167.51, risk: 81.2, color: "red" });
     expect(own[0]!.computedAt).toBe(new Date((t - 60) * 1000).toISOString());
     expect(own[1]).toMatchObject({ name: "Console Green Slab", risk: 12.5, color: "green" });
     expect(body.stale).toBeGreaterThanOrEqual(2);
