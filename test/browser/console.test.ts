@@ -12,7 +12,7 @@
  */
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { isLoopback, openBrowser, ROOT, startConsoleStack, withSql, type Browsing, type ConsoleStack } from "./harness.ts";
 
 // Functions passed to page.evaluate run in the page; Node's types have no DOM.
@@ -42,11 +42,24 @@ async function mapIndex(date: string): Promise<Record<string, string>> {
   return (await s.redis!.hgetall(`safety_map:${date}`)) ?? {};
 }
 
+// A missing browser (or stack) fails every test with the reason, rather than leaving them skipped.
+let setupError: unknown;
 beforeAll(async () => {
+  try {
+    await setUp();
+  } catch (e) {
+    setupError = e;
+  }
+}, 180_000);
+beforeEach(() => {
+  if (setupError) throw setupError;
+});
+
+async function setUp() {
   // Browser first: without it, fail at once, before starting a stack.
   b = await openBrowser({ timezoneId: LOCAL_ZONE });
   s = await startConsoleStack({ TOP_ROUTES: String(TOP), ROUTES_PER_MESSAGE: "4", WARM_RETRY_BASE_SECONDS: "0" });
-  expect(s.redis, "the browser tests read the map index from a real Redis").not.toBeNull();
+  if (!s.redis) throw new Error("the browser tests read the map index from a real Redis (REDIS_URL or 127.0.0.1:6379)");
   await withSql(s.databaseUrl, async (c) => {
     await c.query("BEGIN");
     await c.query("ALTER TABLE routes DROP CONSTRAINT routes_latitude_check");
@@ -54,7 +67,7 @@ beforeAll(async () => {
     await c.query("ALTER TABLE routes ADD CONSTRAINT routes_latitude_check CHECK (latitude IS NULL OR latitude BETWEEN -90 AND 90) NOT VALID");
     await c.query("COMMIT");
   });
-}, 180_000);
+}
 
 afterAll(async () => {
   await b?.close();

@@ -110,10 +110,10 @@ export function pollDelayMs({ active, hidden }) {
   return active ? 1000 : 10_000;
 }
 
-/** A short form of a run id ("20261201T180000Z-1a2b3c4d" → "1201 18:00:00 · 1a2b3c4d") for narrow screens.
+/** A short form of a run id ("20261201T180000Z-1a2b3c4d" → "12-01 18:00:00Z · 1a2b3c4d"; the time is UTC).
  * @param {string} id
  */
 export function shortRunId(id) {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-(\w+)$/.exec(id);
-  return m ? `${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]} · ${m[7]}` : id;
+  return m ? `${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]}Z · ${m[7]}` : id;
 }

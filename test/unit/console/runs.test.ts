@@ -75,7 +75,7 @@ describe("lists and polling", () => {
     expect(pollDelayMs({ active: true, hidden: true })).toBeNull();
   });
   it("shortens run ids made by newRunId, leaves others alone", () => {
-    expect(shortRunId("20261201T180000Z-1a2b3c4d")).toBe("12-01 18:00:00 · 1a2b3c4d");
+    expect(shortRunId("20261201T180000Z-1a2b3c4d")).toBe("12-01 18:00:00Z · 1a2b3c4d");
     expect(shortRunId("custom-id")).toBe("custom-id");
   });
 });
