@@ -8,7 +8,7 @@ import { ApiError, createApi, describeError } from "./lib/api.js";
 import { byId, h, say, svg } from "./lib/dom.js";
 import { coverage, formatDuration, formatInZone, formatPercent, formatRelative, scheduleRows, statusInfo } from "./lib/format.js";
 import { COLOR_ORDER, colorCounts, degreeLabel, gridValues, layoutRoutes, boundsOf, projection, riskFill, safetyResource } from "./lib/plot.js";
-import { isRunActive, newestFirst, pollDelayMs, runCounts, runDurationMs, runProgress, runTimeline, shortRunId } from "./lib/runs.js";
+import { isRunActive, mergeRuns, newestFirst, planRunsPoll, pollDelayMs, runCounts, runDurationMs, runProgress, runTimeline, shortRunId } from "./lib/runs.js";
 import { normaliseToken, tokenStore } from "./lib/session.js";
 import { warmQuery } from "./lib/warm-form.js";
 
@@ -26,11 +26,13 @@ let generation = 0;
 let pollTimer;
 
 /**
- * Calls `load` now and again after pollDelayMs (fast while `active()`), until the view changes.
+ * Calls `load` now and again after pollDelayMs (fast while `active()`, else every `idleMs`), until
+ * the view changes.
  * @param {() => Promise<void>} load
  * @param {() => boolean} active
+ * @param {number} [idleMs]
  */
-function poll(load, active) {
+function poll(load, active, idleMs) {
   stopPolling();
   const gen = generation;
   const loop = async () => {
@@ -45,7 +47,9 @@ function poll(load, active) {
       }
     }
     if (gen !== generation) return;
-    pollTimer = setTimeout(() => void loop().catch(() => undefined), pollDelayMs({ active: active(), hidden: document.hidden }) ?? 2000);
+    const isActive = active();
+    const delay = pollDelayMs({ active: isActive, hidden: document.hidden }) ?? 2000;
+    pollTimer = setTimeout(() => void loop().catch(() => undefined), !isActive && idleMs && !document.hidden ? idleMs : delay);
   };
   void loop().catch(() => undefined);
 }
@@ -167,9 +171,15 @@ function showActionError(el, err) {
 /** @type {Map<string, string>} rendered JSON per run id, so unchanged rows are not rebuilt (focus stays) */
 const renderedRows = new Map();
 let runsActive = false;
+/** @type {Run[]} */
+let shownRuns = [];
+/** @type {string | null} */
+let activeRunId = null;
+let lastFullListAt = 0;
 
 function showRuns() {
   showView("runs");
+  lastFullListAt = 0;
   void refreshDeadLetters();
   void api.schedule().then(({ body }) => {
     byId("warm-top-default").textContent = `top ${body.topRoutes}`;
@@ -178,20 +188,29 @@ function showRuns() {
 }
 
 async function loadRuns() {
-  let body;
+  const plan = planRunsPoll({ runs: shownRuns, activeRunId, lastFullAt: lastFullListAt, now: Date.now() });
   try {
-    ({ body } = await api.runs());
+    if (plan.kind === "full") {
+      const { body } = await api.runs();
+      shownRuns = newestFirst(Array.isArray(body.runs) ? body.runs : []);
+      activeRunId = body.activeRunId ? String(body.activeRunId) : null;
+      lastFullListAt = Date.now();
+    } else {
+      const fresh = await Promise.all(plan.ids.map(async (id) => /** @type {Run} */ ((await api.run(id)).body)));
+      shownRuns = mergeRuns(shownRuns, fresh);
+      // A watched run finished: the lock is free (or another run holds it): re-read the list next.
+      if (fresh.some((r) => !isRunActive(r))) lastFullListAt = 0;
+    }
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) throw e;
     say(byId("runs-error"), describeError(e).text, "error");
     return;
   }
   say(byId("runs-error"), "");
-  /** @type {Run[]} */
-  const runs = newestFirst(Array.isArray(body.runs) ? body.runs : []);
-  runsActive = Boolean(body.activeRunId) || runs.some(isRunActive);
+  const runs = shownRuns;
+  runsActive = Boolean(activeRunId) || runs.some(isRunActive);
   const activeLine = byId("runs-active");
-  activeLine.replaceChildren(...(body.activeRunId ? ["Run in progress: ", runLink(String(body.activeRunId))] : ["No run in progress."]));
+  activeLine.replaceChildren(...(activeRunId ? ["Run in progress: ", runLink(activeRunId)] : ["No run in progress."]));
   byId("runs-empty").hidden = runs.length > 0;
 
   const tbody = byId("runs-body");
@@ -254,6 +273,7 @@ byId("warm-form").addEventListener("submit", async (event) => {
     say(result, `Started run ${body.runId}: ${plural(run.routes?.total, "route")} in ${plural(run.messages, "message")} (${statusInfo(run.status).label}). `, "ok",
       [h("a", { href: `#/runs/${body.runId}` }, "Watch it")]);
     renderedRows.clear();
+    lastFullListAt = 0;
     poll(loadRuns, () => runsActive);
   } catch (e) {
     showActionError(result, e);
@@ -286,6 +306,7 @@ byId("dlq-replay").addEventListener("click", async () => {
       say(result, `No dead letters to replay.${dropped}`, "ok");
     }
     renderedRows.clear();
+    lastFullListAt = 0;
     poll(loadRuns, () => runsActive);
   } catch (e) {
     showActionError(result, e);
@@ -378,7 +399,8 @@ function renderRun(run) {
 
 function showCache() {
   showView("cache");
-  poll(loadCache, () => false);
+  // /admin/stats reads the top routes and checks 7 × N keys: every 30 s is plenty.
+  poll(loadCache, () => false, 30_000);
 }
 
 async function loadCache() {

@@ -110,6 +110,38 @@ export function pollDelayMs({ active, hidden }) {
   return active ? 1000 : 10_000;
 }
 
+/** The full list is re-read at most this often while runs are watched (50 runs ≈ 150 Redis commands). */
+export const FULL_LIST_EVERY_MS = 10_000;
+
+/**
+ * What the runs screen reads on its next poll: the whole list (GET /admin/runs), or only the runs
+ * still in progress (GET /admin/runs/:id, 3 Redis commands each), so a second-by-second progress
+ * bar does not re-read 50 runs a second.
+ * @param {{ runs: readonly Run[], activeRunId: string | null, lastFullAt: number, now: number }} state
+ * @returns {{ kind: "full" } | { kind: "runs", ids: string[] }}
+ */
+export function planRunsPoll({ runs, activeRunId, lastFullAt, now }) {
+  if (now - lastFullAt >= FULL_LIST_EVERY_MS) return { kind: "full" };
+  const ids = runs.filter(isRunActive).map((r) => r.id);
+  if (activeRunId && !ids.includes(activeRunId)) {
+    // The lock names a run the list does not show as active (new, or just finished): re-read all.
+    return { kind: "full" };
+  }
+  return ids.length ? { kind: "runs", ids: ids.slice(0, 5) } : { kind: "full" };
+}
+
+/**
+ * The list with some runs replaced by fresher records (same order; unknown ids ignored).
+ * @template {Run} T
+ * @param {readonly T[]} runs
+ * @param {readonly T[]} fresh
+ * @returns {T[]}
+ */
+export function mergeRuns(runs, fresh) {
+  const byId = new Map(fresh.map((r) => [r.id, r]));
+  return runs.map((r) => byId.get(r.id) ?? r);
+}
+
 /** A short form of a run id ("20261201T180000Z-1a2b3c4d" → "12-01 18:00:00Z · 1a2b3c4d"; the time is UTC).
  * @param {string} id
  */

@@ -1,6 +1,6 @@
 /** Reading run records for display (public/admin/lib/runs.js): today's RunRecord, and older or newer shapes. */
 import { describe, expect, it } from "vitest";
-import { isRunActive, newestFirst, pollDelayMs, runCounts, runDurationMs, runProgress, runTimeline, shortRunId, type Run } from "../../../public/admin/lib/runs.js";
+import { FULL_LIST_EVERY_MS, isRunActive, mergeRuns, newestFirst, planRunsPoll, pollDelayMs, runCounts, runDurationMs, runProgress, runTimeline, shortRunId, type Run } from "../../../public/admin/lib/runs.js";
 
 const base: Run = {
   id: "20261201T180000Z-1a2b3c4d",
@@ -77,5 +77,27 @@ describe("lists and polling", () => {
   it("shortens run ids made by newRunId, leaves others alone", () => {
     expect(shortRunId("20261201T180000Z-1a2b3c4d")).toBe("12-01 18:00:00Z · 1a2b3c4d");
     expect(shortRunId("custom-id")).toBe("custom-id");
+  });
+});
+
+describe("what the runs screen polls", () => {
+  const done: Run = { ...base, id: "done", status: "succeeded", finishedAt: "2026-12-01T18:00:09.000Z" };
+  const now = 1_000_000;
+  it("the whole list at first, and at most every FULL_LIST_EVERY_MS while a run is watched", () => {
+    expect(planRunsPoll({ runs: [], activeRunId: null, lastFullAt: 0, now })).toEqual({ kind: "full" });
+    expect(planRunsPoll({ runs: [base, done], activeRunId: base.id, lastFullAt: now - 1000, now })).toEqual({ kind: "runs", ids: [base.id] });
+    expect(planRunsPoll({ runs: [base, done], activeRunId: base.id, lastFullAt: now - FULL_LIST_EVERY_MS, now })).toEqual({ kind: "full" });
+  });
+  it("the whole list when nothing is watched, or the lock names a run not shown as active", () => {
+    expect(planRunsPoll({ runs: [done], activeRunId: null, lastFullAt: now - 1000, now })).toEqual({ kind: "full" });
+    expect(planRunsPoll({ runs: [base, done], activeRunId: "someone-else", lastFullAt: now - 1000, now })).toEqual({ kind: "full" });
+  });
+  it("at most five runs one by one", () => {
+    const many = Array.from({ length: 8 }, (_, i) => ({ ...base, id: `r${i}` }));
+    expect(planRunsPoll({ runs: many, activeRunId: "r0", lastFullAt: now - 1000, now })).toEqual({ kind: "runs", ids: ["r0", "r1", "r2", "r3", "r4"] });
+  });
+  it("merges fresher records in place", () => {
+    const fresher = { ...base, progressPercent: 90 };
+    expect(mergeRuns([done, base], [fresher, { id: "unknown" }])).toEqual([done, fresher]);
   });
 });
