@@ -518,11 +518,11 @@ function drawPlot(routes, date) {
   if (bounds) {
     const p = projection(bounds, PLOT);
     const grid = svg("g", { class: "grid", "aria-hidden": "true" });
-    for (const lat of gridValues(bounds.minLat, bounds.maxLat)) {
+    for (const lat of gridValues(p.visible.minLat, p.visible.maxLat)) {
       const y = p.y(lat);
       grid.append(svg("line", { x1: 0, x2: PLOT.width, y1: y, y2: y }), svg("text", { x: 4, y: y - 3 }, degreeLabel(lat, "lat")));
     }
-    for (const lon of gridValues(bounds.minLon, bounds.maxLon)) {
+    for (const lon of gridValues(p.visible.minLon, p.visible.maxLon)) {
       const x = p.x(lon);
       grid.append(svg("line", { x1: x, x2: x, y1: 0, y2: PLOT.height }), svg("text", { x: x + 3, y: PLOT.height - 4 }, degreeLabel(lon, "lon")));
     }

@@ -70,6 +70,14 @@ export function projection(bounds, box) {
     x: (longitude) => offsetX + (longitude - bounds.minLon) * kx * scale,
     /** @param {number} latitude */
     y: (latitude) => offsetY + (bounds.maxLat - latitude) * scale,
+    /** What the whole box shows (wider than `bounds` along the free axis), for the grid lines.
+     * @type {Bounds} */
+    visible: {
+      minLon: bounds.minLon - offsetX / (kx * scale),
+      maxLon: bounds.minLon + (box.width - offsetX) / (kx * scale),
+      minLat: bounds.maxLat - (box.height - offsetY) / scale,
+      maxLat: bounds.maxLat + offsetY / scale,
+    },
   };
 }
 

@@ -15,6 +15,15 @@ describe("projection", () => {
     // Height-bound: the x span is centred.
     expect((p.x(-106) + p.x(-104)) / 2).toBeCloseTo(400);
   });
+  it("knows what the whole box shows, for grid lines across it", () => {
+    const bounds = { minLat: 40, maxLat: 42, minLon: -106, maxLon: -104 };
+    const p = projection(bounds, box);
+    expect(p.x(p.visible.minLon)).toBeCloseTo(0);
+    expect(p.x(p.visible.maxLon)).toBeCloseTo(box.width);
+    expect(p.y(p.visible.maxLat)).toBeCloseTo(0);
+    expect(p.y(p.visible.minLat)).toBeCloseTo(box.height);
+    expect(p.visible.minLon).toBeLessThan(bounds.minLon);
+  });
   it("keeps the aspect: a degree of longitude is cos(latitude) of a degree of latitude", () => {
     const p = projection({ minLat: 59, maxLat: 61, minLon: 10, maxLon: 14 }, box);
     const lonDegree = p.x(11) - p.x(10);
