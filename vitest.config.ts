@@ -1,11 +1,13 @@
 import { defineConfig } from "vitest/config";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 
-// Two projects:
-//  - unit:   plain Node (scoring engine, importer, dev stand-ins, CLIs)
-//  - worker: inside workerd via @cloudflare/vitest-plugin, with the Worker's real bindings from
-//            wrangler.toml and the local stand-ins started by test/setup/backends.ts.
-// Both share one globalSetup that brings up the backends (real Redis/Postgres when reachable).
+// Three projects:
+//  - unit:    plain Node (scoring engine, importer, dev stand-ins, CLIs, the console's client logic)
+//  - worker:  inside workerd via @cloudflare/vitest-plugin, with the Worker's real bindings from
+//             wrangler.toml and the local stand-ins started by test/setup/backends.ts.
+//  - browser: the operator console in the system Chromium (playwright-core) against the whole local
+//             stack (wrangler dev); runs after the other two (groupOrder), as it uses their Redis database.
+// All share one globalSetup that brings up the backends (real Redis/Postgres when reachable).
 export default defineConfig({
   test: {
     globalSetup: ["./test/setup/backends.ts"],
@@ -49,6 +51,17 @@ export default defineConfig({
           include: ["test/worker/**/*.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 90_000,
+          hookTimeout: 180_000,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

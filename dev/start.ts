@@ -35,6 +35,7 @@ try {
   const auth = `-H 'Authorization: Bearer ${stack.adminToken}'`;
   console.log(`
 SafeAscent Edge is running on ${base}
+  Console      open ${base}/admin/ and sign in with the admin token ${stack.adminToken}
   Health       curl ${base}/health
   Routes       curl '${base}/api/v1/routes?limit=5'
   Cron tick    curl '${base}/__scheduled?cron=0+*/6+*+*+*'

@@ -9,7 +9,7 @@ import type { AppContext } from "../context";
 import { dateRange, todayUtc } from "../dates";
 import { hashFromReply } from "../cache/client";
 import { keys } from "../cache/keys";
-import { countCachedScores } from "../cache/scores";
+import { countCachedScores, mapEntryFresh, parseMapEntry, readMapIndex } from "../cache/scores";
 import { getRoutesByIds, selectTopRoutes } from "../data/routes";
 import { nextFireTimes } from "../warming/schedule";
 import { DLQ_KEY, type RunRecord } from "../warming/runs";
@@ -34,6 +34,12 @@ const WarmQuery = z
   .strict()
   .refine((q) => !(q.routes && q.top), { message: "give either routes or top, not both", path: ["routes"] });
 
+const MapQuery = z
+  .object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date YYYY-MM-DD").optional() })
+  .strict();
+
+/** Marks per answer: index entries are ~20 bytes and a row ~100, so 5,000 stay well under 1 MB. */
+export const ADMIN_MAP_MAX_ROUTES = 5000;
 
 export async function waitForRun(app: AppContext, runId: string, waitSeconds: number): Promise<RunRecord | null> {
   const store = runStore(app);
@@ -169,4 +175,54 @@ export async function replayDeadLetters(app: AppContext): Promise<Response> {
   // Remove exactly what was read; letters that arrived meanwhile stay.
   if (raw.length) await app.cache.run("dlq_trim", (r) => r.ltrim(DLQ_KEY, raw.length, -1));
   return Response.json({ replayedLetters: replayable.length, routes: routeIds.length, run, invalidLetters: invalid }, { status: run ? 202 : 200 });
+}
+
+/**
+ * GET /admin/map?date=: the warmed routes of a date for the console's risk plot: the live entries of
+ * the per-date index `safety_map:v1:{date}` (one HGETALL) joined with one route query for names and
+ * coordinates. Riskiest first when there are more than ADMIN_MAP_MAX_ROUTES (truncated: true).
+ * Entries whose route is gone or unlocatable are counted in `unlocated`; stale or malformed entries
+ * (their score key has expired) in `stale`.
+ */
+export async function warmedMap(request: Request, app: AppContext): Promise<Response> {
+  const q = parseQuery(request, MapQuery);
+  const dates = dateRange(todayUtc(), app.config.warming.forecastDays);
+  const date = q.date ?? dates[0]!;
+  if (!dates.includes(date)) {
+    throw unprocessable(`date must be one of the warmed dates ${dates[0]} … ${dates.at(-1)} (UTC), got ${date}`, "date");
+  }
+  const index = await readMapIndex(app.cache, date);
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const live: { id: number; risk: number; color: string; expiresAt: number }[] = [];
+  let stale = 0;
+  for (const [id, raw] of index) {
+    const e = parseMapEntry(raw);
+    if (!e || !mapEntryFresh(e, nowSeconds) || !Number.isInteger(id) || id < 1) stale++;
+    else live.push({ id, risk: e.risk, color: e.color, expiresAt: e.expiresAt });
+  }
+  live.sort((a, b) => b.risk - a.risk || a.id - b.id);
+  const kept = live.slice(0, ADMIN_MAP_MAX_ROUTES);
+  const routes = new Map((await getRoutesByIds(app.sql, kept.map((e) => e.id))).map((r) => [r.id, r]));
+  const out = kept.flatMap((e) => {
+    const r = routes.get(e.id);
+    if (!r || !Number.isFinite(r.latitude) || !Number.isFinite(r.longitude)) return [];
+    return [{
+      id: e.id,
+      name: r.name,
+      mountain: r.mountainName,
+      latitude: r.latitude,
+      longitude: r.longitude,
+      risk: e.risk,
+      color: e.color,
+      expiresAt: new Date(e.expiresAt * 1000).toISOString(),
+    }];
+  });
+  return Response.json({
+    date,
+    dates,
+    routes: out,
+    stale,
+    unlocated: kept.length - out.length,
+    truncated: live.length > kept.length,
+  });
 }

@@ -1,13 +1,14 @@
 /**
  * The fetch handler: itty-router with JSON errors. Public API under /api/v1 (src/http/api.ts),
- * operator endpoints under /admin (bearer token), /health open.
+ * operator endpoints under /admin (bearer token), /health open. The operator console's page
+ * (public/admin/, Workers Static Assets) is served before the Worker runs and holds no data.
  */
 import { Router, type IRequest } from "itty-router";
 import { requireAdmin } from "./auth";
 import { type AppRequest, type Args, withApp } from "./context";
 import { errorResponse, onError } from "./errors";
 import { health } from "./health";
-import { getRun, listRuns, replayDeadLetters, schedule, stats, triggerWarm } from "./admin";
+import { getRun, listRuns, replayDeadLetters, schedule, stats, triggerWarm, warmedMap } from "./admin";
 import { registerApi } from "./api";
 
 const withAdmin = async (request: IRequest) => {
@@ -31,6 +32,7 @@ export function buildRouter() {
     .get("/admin/runs/:id", (req) => getRun(req.params.id!, (req as AppRequest).app))
     .get("/admin/stats", (req) => stats((req as AppRequest).app))
     .get("/admin/schedule", (req) => schedule((req as AppRequest).app))
+    .get("/admin/map", (req) => warmedMap(req, (req as AppRequest).app))
     .post("/admin/dlq/replay", (req) => replayDeadLetters((req as AppRequest).app));
 
   registerApi(router);
