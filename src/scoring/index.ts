@@ -37,7 +37,8 @@ export type {
   WeatherPatternDebug,
   WeatherStats,
 } from "./types";
-export { buildCorpus, serializeCorpus, deserializeCorpus, corpusByteSize, type PreparedCorpus } from "./corpus";
+export { buildCorpus, corpusByteSize, type PreparedCorpus } from "./corpus";
+export { serializeCorpus, deserializeCorpus, CORPUS_SNAPSHOT_VERSION } from "./snapshot";
 export { scoreRouteDay, scoreRouteDays, scoreLocationDays, scoreLocationDaysCompact } from "./score";
 export { scoreGoldenInput, GoldenInputSchema, GoldenCaseSchema, formatIssuePath, type GoldenInput } from "./golden";
 export { colorCode, batchColorCode } from "./output";
