@@ -214,40 +214,64 @@ function snapshotError(what: string): Error {
   return new Error(`corpus snapshot: ${what}`);
 }
 
-/** Reads one column's values into `out` (length = the column's value count). */
-function decodeFloats(bytes: Uint8Array, offset: number, codec: number, width: number, param: number, payloadBytes: number, out: Float64Array): void {
-  const n = out.length;
+/**
+ * Where a column's values go: value v = run·`runLength` + k is written to
+ * `out[runOffset + run·runStride + k]` (a plain column is one run; a weather series is one run
+ * of 7 per accident, interleaved with the other series).
+ */
+interface Placement {
+  out: Float64Array;
+  runLength: number;
+  runStride: number;
+  runOffset: number;
+}
+
+/** Reads one float column (`count` values) straight into its place, in one pass. */
+function decodeFloats(bytes: Uint8Array, offset: number, codec: number, width: number, param: number, payloadBytes: number, count: number, to: Placement): void {
   const at = bytes.byteOffset + offset;
   const need = (b: number) => {
     if (b !== payloadBytes) throw snapshotError(`column payload of ${payloadBytes} bytes, expected ${b}`);
   };
+  const { out, runLength, runStride, runOffset } = to;
+  const runs = runLength === 0 ? 0 : count / runLength;
   switch (codec) {
-    case Codec.RawF64:
-      need(n * 8);
-      out.set(new Float64Array(bytes.buffer, at, n));
+    case Codec.RawF64: {
+      need(count * 8);
+      const src = new Float64Array(bytes.buffer, at, count);
+      for (let run = 0, v = 0; run < runs; run++) {
+        for (let k = 0, o = runOffset + run * runStride; k < runLength; k++) out[o + k] = src[v++]!;
+      }
       return;
-    case Codec.Constant:
-      need(n === 0 ? 0 : 8);
-      if (n > 0) out.fill(new Float64Array(bytes.buffer, at, 1)[0]!);
+    }
+    case Codec.Constant: {
+      need(count === 0 ? 0 : 8);
+      if (count === 0) return;
+      const value = new Float64Array(bytes.buffer, at, 1)[0]!;
+      for (let run = 0; run < runs; run++) out.fill(value, runOffset + run * runStride, runOffset + run * runStride + runLength);
       return;
+    }
     case Codec.Decimal: {
-      need(n * width);
+      need(count * width);
       const p = POW10[param];
       if (p === undefined || (width !== 1 && width !== 2 && width !== 4)) throw snapshotError("bad decimal column");
-      const q = width === 1 ? new Int8Array(bytes.buffer, at, n) : width === 2 ? new Int16Array(bytes.buffer, at, n) : new Int32Array(bytes.buffer, at, n);
-      for (let i = 0; i < n; i++) out[i] = q[i]! / p;
+      const q = width === 1 ? new Int8Array(bytes.buffer, at, count) : width === 2 ? new Int16Array(bytes.buffer, at, count) : new Int32Array(bytes.buffer, at, count);
+      for (let run = 0, v = 0; run < runs; run++) {
+        for (let k = 0, o = runOffset + run * runStride; k < runLength; k++) out[o + k] = q[v++]! / p;
+      }
       return;
     }
     case Codec.Dictionary: {
       const size = new DataView(bytes.buffer, at, 8).getUint32(0, true);
-      need(8 + size * 8 + n * width);
+      need(8 + size * 8 + count * width);
       if (width !== 1 && width !== 2) throw snapshotError("bad dictionary column");
       const dict = new Float64Array(bytes.buffer, at + 8, size);
-      const idx = width === 1 ? new Uint8Array(bytes.buffer, at + 8 + size * 8, n) : new Uint16Array(bytes.buffer, at + 8 + size * 8, n);
-      for (let i = 0; i < n; i++) {
-        const k = idx[i]!;
-        if (k >= size) throw snapshotError("dictionary index out of range");
-        out[i] = dict[k]!;
+      const idx = width === 1 ? new Uint8Array(bytes.buffer, at + 8 + size * 8, count) : new Uint16Array(bytes.buffer, at + 8 + size * 8, count);
+      for (let run = 0, v = 0; run < runs; run++) {
+        for (let k = 0, o = runOffset + run * runStride; k < runLength; k++) {
+          const d = idx[v++]!;
+          if (d >= size) throw snapshotError("dictionary index out of range");
+          out[o + k] = dict[d]!;
+        }
       }
       return;
     }
@@ -290,7 +314,6 @@ export function deserializeCorpus(data: Uint8Array | ArrayBuffer): PreparedCorpu
   const floats: Partial<Record<FloatKey, Float64Array>> = {};
   const ints: Partial<Record<IntKey, Int32Array | Uint8Array | Uint16Array>> = {};
   const weatherSeries = new Float64Array(count * SERIES_COUNT * PACKED_DAYS);
-  const seriesValues = new Float64Array(count * PACKED_DAYS);
   let offset = align8(HEADER_BYTES + labelBytes);
   for (const column of COLUMNS) {
     if (offset + DESCRIPTOR_BYTES > total) throw snapshotError("truncated column");
@@ -305,22 +328,20 @@ export function deserializeCorpus(data: Uint8Array | ArrayBuffer): PreparedCorpu
       floats[column.key] = new Float64Array(bytes.buffer, at, count); // a view, no copy
     } else if (column.kind === "float") {
       const out = new Float64Array(count);
-      decodeFloats(bytes, at, codec, width, param, payloadBytes, out);
+      decodeFloats(bytes, at, codec, width, param, payloadBytes, count, { out, runLength: count, runStride: 0, runOffset: 0 });
       floats[column.key] = out;
     } else if (column.kind === "int") {
       const out = new INT_ARRAY[column.key](count);
       decodeInts(bytes, at, codec, width, param, payloadBytes, out);
       ints[column.key] = out;
     } else {
-      decodeFloats(bytes, at, codec, width, param, payloadBytes, seriesValues);
-      for (let i = 0; i < count; i++) {
-        const to = (i * SERIES_COUNT + column.s) * PACKED_DAYS;
-        for (let k = 0; k < PACKED_DAYS; k++) weatherSeries[to + k] = seriesValues[i * PACKED_DAYS + k]!;
-      }
+      const placement = { out: weatherSeries, runLength: PACKED_DAYS, runStride: SERIES_COUNT * PACKED_DAYS, runOffset: column.s * PACKED_DAYS };
+      decodeFloats(bytes, at, codec, width, param, payloadBytes, count * PACKED_DAYS, placement);
     }
     offset = at + align8(payloadBytes);
   }
-  if (labels.length === 0 ? count > 0 : ints.severityCode!.some((c) => c >= labels.length)) throw snapshotError("severity code out of range");
+  const codes = ints.severityCode!;
+  for (let i = 0; i < count; i++) if (codes[i]! >= labels.length) throw snapshotError("severity code out of range");
   const columns: CorpusColumns = {
     count,
     inputCount,
