@@ -256,6 +256,7 @@ function fmt(x: number, digits = 1): string {
 }
 
 async function main(): Promise<void> {
+  console.log(`load average at start: ${os.loadavg().map((x) => fmt(x, 2)).join(" ")} (${os.cpus().length} cpus; other processes inflate wall-clock figures)`);
   const t0 = performance.now();
   const data = loadData();
   const parseMs = performance.now() - t0;
@@ -371,7 +372,9 @@ async function main(): Promise<void> {
   await benchLocations(corpus, data, r);
   benchTopList(corpus, jobs);
   await benchSnapshot(corpus);
-  console.log(`machine: ${os.cpus()[0]?.model ?? "unknown cpu"}, ${os.cpus().length} cpus, node ${process.version}, ${os.platform()} ${os.arch()}`);
+  console.log(
+    `machine: ${os.cpus()[0]?.model ?? "unknown cpu"}, ${os.cpus().length} cpus, node ${process.version}, ${os.platform()} ${os.arch()}; load average at end ${os.loadavg().map((x) => fmt(x, 2)).join(" ")}`,
+  );
   console.log(`score: ${fmt(median(perDay) * 1000)} µs per route-day, ${data.accidents.length} accidents`);
 }
 
@@ -449,49 +452,55 @@ async function benchLocations(corpus: PreparedCorpus, data: BenchData, r: () => 
     routeByRoute(corpus, req);
   }
   const line: string[] = [];
-  let mixCompact = 0;
-  let mixFull = 0;
-  let mixRoute = 0;
-  let mixRoutes = 0;
+  const mix = { compact: 0, full: 0, route: 0, compactCpu: 0, routeCpu: 0, routes: 0 };
+  const methods = {
+    compact: (req: LocationRequest) => void scoreLocationDaysCompact(corpus, req),
+    full: (req: LocationRequest) => void scoreLocationDays(corpus, req),
+    route: (req: LocationRequest) => routeByRoute(corpus, req),
+  };
   for (const { size, count, share } of sizes) {
     const set = benchLocationSet(r, data.routes, size, count);
-    const compact: number[] = [];
-    const full: number[] = [];
-    const byRoute: number[] = [];
-    for (const req of set) {
-      let s = performance.now();
-      scoreLocationDaysCompact(corpus, req);
-      compact.push(performance.now() - s);
-      s = performance.now();
-      scoreLocationDays(corpus, req);
-      full.push(performance.now() - s);
-      s = performance.now();
-      routeByRoute(corpus, req);
-      byRoute.push(performance.now() - s);
-    }
+    // Per method: wall-clock time of each location, and the process CPU time of the whole set.
+    const measured = Object.fromEntries(
+      Object.entries(methods).map(([name, score]) => {
+        const times: number[] = [];
+        const cpu0 = process.cpuUsage();
+        for (const req of set) {
+          const s = performance.now();
+          score(req);
+          times.push(performance.now() - s);
+        }
+        const cpu = process.cpuUsage(cpu0);
+        return [name, { median: median(times), cpuPerLocation: (cpu.user + cpu.system) / 1000 / set.length }];
+      }),
+    ) as Record<keyof typeof methods, { median: number; cpuPerLocation: number }>;
     const perSecond = (ms: number) => (size * 7 * 1000) / ms;
+    const { compact, full, route } = measured;
     line.push(
-      `  ${String(size).padStart(2)} routes × 7 days: median ${fmt(median(compact), 2)} ms per location compact (${fmt(perSecond(median(compact)), 0)} scores/s), ` +
-        `${fmt(median(full), 2)} ms full (${fmt(perSecond(median(full)), 0)}/s), ${fmt(median(byRoute), 2)} ms route by route with scoreRouteDays (${fmt(perSecond(median(byRoute)), 0)}/s); ` +
-        `compact ${fmt(median(byRoute) / median(compact), 1)}× faster than route by route`,
+      `  ${String(size).padStart(2)} routes × 7 days, median per location: compact ${fmt(compact.median, 2)} ms (${fmt(perSecond(compact.median), 0)} scores/s), ` +
+        `full ${fmt(full.median, 2)} ms (${fmt(perSecond(full.median), 0)}/s), route by route ${fmt(route.median, 2)} ms (${fmt(perSecond(route.median), 0)}/s); ` +
+        `compact ${fmt(route.median / compact.median, 1)}× route by route; CPU per location ${fmt(compact.cpuPerLocation, 2)} / ${fmt(full.cpuPerLocation, 2)} / ${fmt(route.cpuPerLocation, 2)} ms`,
     );
-    // The mix: per-location medians weighted by the share of locations of each size.
-    mixCompact += share * median(compact);
-    mixFull += share * median(full);
-    mixRoute += share * median(byRoute);
-    mixRoutes += share * size;
+    // The mix: per-location figures weighted by the share of locations of each size.
+    mix.compact += share * compact.median;
+    mix.full += share * full.median;
+    mix.route += share * route.median;
+    mix.compactCpu += share * compact.cpuPerLocation;
+    mix.routeCpu += share * route.cpuPerLocation;
+    mix.routes += share * size;
   }
-  console.log(`locations (compact = scoreLocationDaysCompact, full = scoreLocationDays without debug):`);
+  console.log(`locations (compact = scoreLocationDaysCompact, full = scoreLocationDays, route by route = scoreRouteDays per route; one core, engine only):`);
   for (const l of line) console.log(l);
-  const mixPerSecond = (ms: number) => (mixRoutes * 7 * 1000) / ms;
+  const mixPerSecond = (ms: number) => (mix.routes * 7 * 1000) / ms;
   console.log(
-    `  mix (40 % of locations with 1 route, 25 % 3, 20 % 6, 15 % 20; ${fmt(mixRoutes, 2)} routes per location): ` +
-      `${fmt(mixPerSecond(mixCompact), 0)} scores/s compact, ${fmt(mixPerSecond(mixFull), 0)}/s full, ${fmt(mixPerSecond(mixRoute), 0)}/s route by route (one core; engine only)`,
+    `  mix (40 % of locations with 1 route, 25 % 3, 20 % 6, 15 % 20; ${fmt(mix.routes, 2)} routes per location), from the medians: ` +
+      `${fmt(mixPerSecond(mix.compact), 0)} scores/s compact, ${fmt(mixPerSecond(mix.full), 0)}/s full, ${fmt(mixPerSecond(mix.route), 0)}/s route by route; ` +
+      `from CPU time: ${fmt(mixPerSecond(mix.compactCpu), 0)}/s compact, ${fmt(mixPerSecond(mix.routeCpu), 0)}/s route by route`,
   );
   const tick = 168_000 * 7;
   console.log(
-    `  a warming tick of 168,000 routes × 7 days at the mix's rate: ${fmt(tick / mixPerSecond(mixCompact), 0)} s of one core compact (${fmt(tick / mixPerSecond(mixRoute), 0)} s route by route); ` +
-      `a 10 s CPU invocation scores ≈ ${fmt((10 * mixPerSecond(mixCompact)) / 1000, 0)}k route-days`,
+    `  a warming tick (168,000 routes × 7 days) at the mix's CPU rate: ${fmt(tick / mixPerSecond(mix.compactCpu), 0)} s of one core compact, ` +
+      `${fmt(tick / mixPerSecond(mix.routeCpu), 0)} s route by route; a 10 s CPU invocation scores ≈ ${fmt((10 * mixPerSecond(mix.compactCpu)) / 1000, 0)}k route-days compact`,
   );
 }
 
@@ -576,14 +585,15 @@ async function benchSnapshot(corpus: PreparedCorpus): Promise<void> {
   try {
     const file = path.join(dir, "corpus.bin");
     writeFileSync(file, bytes);
-    const runs: { deserializeMs: number; firstScoreMs: number }[] = [];
+    const runs: { deserializeMs: number; deserializeCpuMs: number; firstScoreMs: number }[] = [];
     for (let k = 0; k < 5; k++) {
       const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--cold", file], { encoding: "utf8" });
       if (child.status !== 0) throw new Error(`cold start run failed: ${child.stderr}`);
       runs.push(JSON.parse(child.stdout.trim().split("\n").at(-1)!));
     }
     console.log(
-      `cold start (fresh process, ${runs.length} runs): deserialise median ${fmt(median(runs.map((x) => x.deserializeMs)), 1)} ms, ` +
+      `cold start (fresh process, ${runs.length} runs): deserialise median ${fmt(median(runs.map((x) => x.deserializeMs)), 1)} ms ` +
+        `(CPU ${fmt(median(runs.map((x) => x.deserializeCpuMs)), 1)} ms, JIT threads included), ` +
         `first score (6 routes × 7 days, compact) median ${fmt(median(runs.map((x) => x.firstScoreMs)), 1)} ms after it`,
     );
   } finally {
@@ -594,13 +604,16 @@ async function benchSnapshot(corpus: PreparedCorpus): Promise<void> {
 /** `--cold <file>`: deserialise a snapshot and score one location in this fresh process. */
 function coldStart(file: string): void {
   const bytes = new Uint8Array(readFileSync(file));
+  const cpu0 = process.cpuUsage();
   let s = performance.now();
   const corpus = deserializeCorpus(bytes);
   const deserializeMs = performance.now() - s;
+  const cpu = process.cpuUsage(cpu0);
+  const deserializeCpuMs = (cpu.user + cpu.system) / 1000;
   const [request] = benchLocationSet(rng(1), [{ latitude: 40.25, longitude: -105.62, route_type: "trad", elevation_m: 3000, grade: null }], 6, 1);
   s = performance.now();
   scoreLocationDaysCompact(corpus, request!);
-  console.log(JSON.stringify({ deserializeMs, firstScoreMs: performance.now() - s }));
+  console.log(JSON.stringify({ deserializeMs, deserializeCpuMs, firstScoreMs: performance.now() - s }));
 }
 
 // Run only when executed (tsx bench/score.ts), not when imported for its loader.

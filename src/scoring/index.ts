@@ -42,7 +42,7 @@ export { serializeCorpus, deserializeCorpus, CORPUS_SNAPSHOT_VERSION } from "./s
 export { scoreRouteDay, scoreRouteDays, scoreLocationDays, scoreLocationDaysCompact } from "./score";
 export { scoreGoldenInput, GoldenInputSchema, GoldenCaseSchema, formatIssuePath, type GoldenInput } from "./golden";
 export { colorCode, batchColorCode } from "./output";
-export { passesPrefilter, selectAccidents, placeDistances, selectByDistance } from "./selection";
+export { passesPrefilter, selectAccidents } from "./selection";
 export { canonicalRouteType, batchRouteType, inferAccidentType, isCanonicalRouteType } from "./route-type";
 export { parseGrade, gradeWeight } from "./factors/grade";
 export { haversineKm, spatialWeight } from "./factors/spatial";
