@@ -2,7 +2,8 @@
  * Date-independent preparation of a location and its routes (spec 4.1, 5, 7.1, 7.3, 7.4, 7.6).
  *
  * Work is split by what it depends on:
- * - place: the distance to every accident some route type there may keep (`placeDistances`);
+ * - place: the candidates — accidents some route type there may keep — and their distances
+ *   (`placeCandidates`);
  * - place × canonical type: the pre-filter (d ≤ 50 km or Ty ≥ 0.85), and for the kept accidents
  *   d, S (the type's h), E (the type's c, the place's elevation) and Ty — one `TypeContext` per
  *   distinct type among the location's routes;
@@ -10,13 +11,21 @@
  *   (same parsed grade, or G ≡ 1 because the route has no grade or no kept accident has one)
  *   form one `RouteGroup` and get the same score by construction.
  */
-import { ELEVATION_DECAY_M, MAX_SEARCH_RADIUS_KM, SPATIAL_BANDWIDTH_KM, TEMPORAL_LAMBDA_PER_DAY, typeIndex as typeIndexOf } from "./constants";
+import {
+  ELEVATION_DECAY_M,
+  MAX_SEARCH_RADIUS_KM,
+  ROUTE_TYPE_MATRIX,
+  SPATIAL_BANDWIDTH_KM,
+  TEMPORAL_LAMBDA_PER_DAY,
+  TYPE_COUNT,
+  typeIndex as typeIndexOf,
+} from "./constants";
 import type { PreparedCorpus } from "./corpus";
 import { elevationWeight } from "./factors/elevation";
 import { gradeWeight, parseGrade } from "./factors/grade";
 import { spatialWeight, toRadians } from "./factors/spatial";
 import { canonicalRouteType } from "./route-type";
-import { placeDistances, selectByDistance } from "./selection";
+import { passesPrefilter, placeCandidates } from "./selection";
 import type { CanonicalRouteType, LocationRoute, PlaceInput } from "./types";
 
 /** One route of a group: its position in the request and its parsed grade (debug output). */
@@ -120,11 +129,10 @@ export function prepareLocation(
   const latR = toRadians(place.latitude);
   const lonR = toRadians(place.longitude);
   const typeIndices = [...byType.keys()].map((t) => typeIndexOf(t));
-  const distances = new Float64Array(n);
-  placeDistances(corpus, latR, lonR, Math.cos(latR), typeIndices, distances);
+  const candidateIndex = new Int32Array(n);
+  const candidateDistanceKm = new Float64Array(n);
+  const candidates = placeCandidates(corpus, latR, lonR, Math.cos(latR), typeIndices, candidateIndex, candidateDistanceKm);
   const elevationM = typeof place.elevation_m === "number" && Number.isFinite(place.elevation_m) ? place.elevation_m : null;
-  // Selection scratch, shared by the types.
-  const sel = { kept: new Int32Array(n), distanceKm: new Float64Array(n), routeTypeWeight: new Float64Array(n) };
 
   const types: TypeContext[] = [];
   let k = 0;
@@ -132,8 +140,12 @@ export function prepareLocation(
     const t = typeIndices[k++]!;
     const bandwidthKm = SPATIAL_BANDWIDTH_KM[t]!;
     const decayM = ELEVATION_DECAY_M[t]!;
-    const nk = selectByDistance(corpus, distances, t, sel);
-    const kept = sel.kept.slice(0, nk);
+    const row = t * TYPE_COUNT;
+    // This type's kept set among the candidates (all of them when the location has one type).
+    const keep = (c: number) => passesPrefilter(candidateDistanceKm[c]!, ROUTE_TYPE_MATRIX[row + corpus.typeIndex[candidateIndex[c]!]!]!);
+    let nk = 0;
+    for (let c = 0; c < candidates; c++) if (keep(c)) nk++;
+    const kept = new Int32Array(nk);
     // One buffer for the seven per-kept-accident arrays of this type.
     const buf = new Float64Array(7 * nk);
     const part = (p: number) => buf.subarray(p * nk, (p + 1) * nk);
@@ -141,9 +153,16 @@ export function prepareLocation(
     const spatial = part(1);
     const elevation = part(2);
     const routeTypeWeight = part(3);
-    distanceKm.set(sel.distanceKm.subarray(0, nk));
-    routeTypeWeight.set(sel.routeTypeWeight.subarray(0, nk));
-    for (let j = 0; j < nk; j++) spatial[j] = spatialWeight(distanceKm[j]!, bandwidthKm);
+    for (let c = 0, j = 0; c < candidates; c++) {
+      if (!keep(c)) continue;
+      const i = candidateIndex[c]!;
+      const d = candidateDistanceKm[c]!;
+      kept[j] = i;
+      distanceKm[j] = d;
+      spatial[j] = spatialWeight(d, bandwidthKm);
+      routeTypeWeight[j] = ROUTE_TYPE_MATRIX[row + corpus.typeIndex[i]!]!;
+      j++;
+    }
     if (elevationM === null) elevation.fill(1.0);
     else {
       for (let j = 0; j < nk; j++) {
