@@ -8,7 +8,8 @@
  * - day (`prepareDay`): target day, current pattern and its moments, X (see `day.ts`);
  * - location-day (`DayWeather`): W and F of each accident, computed when first needed and shared
  *   by every route type and route (W does not depend on them);
- * - location-day-type (`prepareTypeDay`): Tm with the type's λ, and S·Tm·E·Ty·Sv;
+ * - location-day-type (`typeDayPartial`, in the type's first route group): Tm with the type's λ,
+ *   and S·Tm·E·Ty·Sv;
  * - route-day (`scoreGroupDay`): ·G·F per kept accident into a typed array, the total and a
  *   bounded top-50 list. No per-accident allocation unless `debug` is set.
  * Each route's arithmetic is the same operations in the same order whatever other routes share
@@ -64,19 +65,22 @@ import type {
  */
 const NEGLIGIBLE_RELATIVE = 2 ** -60;
 
-/** Tm and S·Tm·E·Ty·Sv of each kept accident for one location-day-type (into the type's scratch). */
-function prepareTypeDay(corpus: PreparedCorpus, t: TypeContext, day: DayContext): void {
-  const { kept, spatial, elevation, routeTypeWeight, temporal, partial } = t;
-  const { dayNumber, season, severityWeight } = corpus;
-  const lambda = t.lambdaPerDay;
-  const accidentFactor = corpus.temporalFactor[t.typeIndex]!;
-  const targetFactor = temporalTargetFactor(lambda, day.targetDay);
-  for (let j = 0, nk = kept.length; j < nk; j++) {
-    const i = kept[j]!;
-    const tm = temporalWeightFromFactors(targetFactor, accidentFactor[i]!, day.targetDay - dayNumber[i]!, lambda, season[i] === day.targetSeason);
-    temporal[j] = tm;
-    partial[j] = spatial[j]! * tm * elevation[j]! * routeTypeWeight[j]! * severityWeight[i]!;
-  }
+/** λ^(1.5·T) and the corpus' λ^(−1.5·a) for a type's λ (see factors/temporal.ts). */
+function temporalFactorsOf(corpus: PreparedCorpus, t: TypeContext, day: DayContext): { target: number; accident: Float64Array } {
+  return { target: temporalTargetFactor(t.lambdaPerDay, day.targetDay), accident: corpus.temporalFactor[t.typeIndex]! };
+}
+
+/**
+ * Tm and S·Tm·E·Ty·Sv of kept accident j (corpus index i) for the location-day-type, stored in the
+ * type's scratch (`temporal`, `partial`) for the type's other groups and the output; returns the
+ * latter. Computed by the type's first route group, in its hot loop.
+ */
+function typeDayPartial(corpus: PreparedCorpus, t: TypeContext, day: DayContext, targetFactor: number, accidentFactor: Float64Array, j: number, i: number): number {
+  const tm = temporalWeightFromFactors(targetFactor, accidentFactor[i]!, day.targetDay - corpus.dayNumber[i]!, t.lambdaPerDay, corpus.season[i] === day.targetSeason);
+  t.temporal[j] = tm;
+  const p = t.spatial[j]! * tm * t.elevation[j]! * t.routeTypeWeight[j]! * corpus.severityWeight[i]!;
+  t.partial[j] = p;
+  return p;
 }
 
 /** S·Tm·E·Ty·Sv·G of kept accident j: the influence before F (left-to-right products). */
@@ -85,11 +89,23 @@ function baseOf(t: TypeContext, g: RouteGroup, j: number): number {
 }
 
 /**
- * One route group's day (after `prepareTypeDay`): influences into `t.influence`, the top list into
- * `top`; returns the total. F comes from the shared `weather`.
+ * One route group's day: influences into `t.influence`, the top list into `top`; returns the
+ * total. F comes from the shared `weather`; S·Tm·E·Ty·Sv is computed here by the type's first
+ * group (`partialReady` false) and read by the others.
  */
-function scoreGroupDay(corpus: PreparedCorpus, t: TypeContext, g: RouteGroup, day: DayContext, weather: DayWeather, top: TopList): number {
+function scoreGroupDay(
+  corpus: PreparedCorpus,
+  t: TypeContext,
+  g: RouteGroup,
+  day: DayContext,
+  weather: DayWeather,
+  top: TopList,
+  partialReady: boolean,
+): number {
   const { kept, partial, influence } = t;
+  const temporal = temporalFactorsOf(corpus, t, day);
+  const targetFactor = temporal.target;
+  const accidentFactor = temporal.accident;
   const gradeW = g.gradeWeight;
   const { weatherDays } = corpus;
   const nk = kept.length;
@@ -102,7 +118,8 @@ function scoreGroupDay(corpus: PreparedCorpus, t: TypeContext, g: RouteGroup, da
   top.reset();
   for (let j = 0; j < nk; j++) {
     const i = kept[j]!;
-    const base = gradeW === null ? partial[j]! : partial[j]! * gradeW[j]!;
+    const p = partialReady ? partial[j]! : typeDayPartial(corpus, t, day, targetFactor, accidentFactor, j, i);
+    const base = gradeW === null ? p : p * gradeW[j]!;
     let f: number;
     if (noForecast || weatherDays[i] === 0) f = NO_PATTERN_FACTOR;
     else if (!normal) f = ZERO_FACTOR; // unusable current pattern: W = 0
@@ -295,12 +312,11 @@ function scoreLocation<T>(corpus: PreparedCorpus, request: LocationRequest, outp
         for (const g of t.groups) for (const route of g.routes) results[route.index]![d] = output.empty(corpus, t, day);
         continue;
       }
-      prepareTypeDay(corpus, t, day);
-      for (const group of t.groups) {
-        const total = scoreGroupDay(corpus, t, group, day, weather, top);
+      t.groups.forEach((group, k) => {
+        const total = scoreGroupDay(corpus, t, group, day, weather, top, k > 0);
         const s: GroupDayScore = { type: t, group, day, weather, top, total };
         for (const route of group.routes) results[route.index]![d] = output.scored(corpus, s, route);
-      }
+      });
     }
   });
   return results;
