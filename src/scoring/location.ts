@@ -133,6 +133,7 @@ export function prepareLocation(
   const candidateDistanceKm = new Float64Array(n);
   const candidates = placeCandidates(corpus, latR, lonR, Math.cos(latR), typeIndices, candidateIndex, candidateDistanceKm);
   const elevationM = typeof place.elevation_m === "number" && Number.isFinite(place.elevation_m) ? place.elevation_m : null;
+  const keptPositions = new Int32Array(candidates); // scratch, shared by the types
 
   const types: TypeContext[] = [];
   let k = 0;
@@ -141,10 +142,12 @@ export function prepareLocation(
     const bandwidthKm = SPATIAL_BANDWIDTH_KM[t]!;
     const decayM = ELEVATION_DECAY_M[t]!;
     const row = t * TYPE_COUNT;
-    // This type's kept set among the candidates (all of them when the location has one type).
-    const keep = (c: number) => passesPrefilter(candidateDistanceKm[c]!, ROUTE_TYPE_MATRIX[row + corpus.typeIndex[candidateIndex[c]!]!]!);
+    // This type's kept set among the candidates (all of them when the location has one type),
+    // as positions in the candidate list.
     let nk = 0;
-    for (let c = 0; c < candidates; c++) if (keep(c)) nk++;
+    for (let c = 0; c < candidates; c++) {
+      if (passesPrefilter(candidateDistanceKm[c]!, ROUTE_TYPE_MATRIX[row + corpus.typeIndex[candidateIndex[c]!]!]!)) keptPositions[nk++] = c;
+    }
     const kept = new Int32Array(nk);
     // One buffer for the seven per-kept-accident arrays of this type.
     const buf = new Float64Array(7 * nk);
@@ -153,15 +156,14 @@ export function prepareLocation(
     const spatial = part(1);
     const elevation = part(2);
     const routeTypeWeight = part(3);
-    for (let c = 0, j = 0; c < candidates; c++) {
-      if (!keep(c)) continue;
+    for (let j = 0; j < nk; j++) {
+      const c = keptPositions[j]!;
       const i = candidateIndex[c]!;
       const d = candidateDistanceKm[c]!;
       kept[j] = i;
       distanceKm[j] = d;
       spatial[j] = spatialWeight(d, bandwidthKm);
       routeTypeWeight[j] = ROUTE_TYPE_MATRIX[row + corpus.typeIndex[i]!]!;
-      j++;
     }
     if (elevationM === null) elevation.fill(1.0);
     else {
