@@ -47,21 +47,26 @@ export function accidentWeather(corpus: PreparedCorpus, day: DayContext, i: numb
 }
 
 /**
- * W and F per accident for one location-day, computed on first use. Allocated once per location
- * (three arrays of the corpus size) and reused for each of its days (`begin`).
+ * W and F per candidate accident of a location for one day, computed on first use. Indexed by the
+ * accident's slot (its position in the location's candidate list); allocated once per location and
+ * reused for each of its days (`begin`).
  */
 export class DayWeather {
   private readonly weight: Float64Array;
   private readonly factorOf: Float64Array;
-  /** Accident i is cached for the current day when `stamp[i] === generation`. */
+  /** Slot s is cached for the current day when `stamp[s] === generation`. */
   private readonly stamp: Uint32Array;
   private generation = 0;
   private day: DayContext | null = null;
 
-  constructor(private readonly corpus: PreparedCorpus) {
-    this.weight = new Float64Array(corpus.count);
-    this.factorOf = new Float64Array(corpus.count);
-    this.stamp = new Uint32Array(corpus.count);
+  /** `candidateIndex[slot]` = corpus index of the accident in that slot. */
+  constructor(
+    private readonly corpus: PreparedCorpus,
+    private readonly candidateIndex: Int32Array,
+  ) {
+    this.weight = new Float64Array(candidateIndex.length);
+    this.factorOf = new Float64Array(candidateIndex.length);
+    this.stamp = new Uint32Array(candidateIndex.length);
   }
 
   /** Starts a new day: nothing cached. */
@@ -74,22 +79,22 @@ export class DayWeather {
     }
   }
 
-  private fill(i: number): void {
-    const w = accidentWeather(this.corpus, this.day!, i, null);
-    this.weight[i] = w;
-    this.factorOf[i] = combineWeather(w);
-    this.stamp[i] = this.generation;
+  private fill(slot: number): void {
+    const w = accidentWeather(this.corpus, this.day!, this.candidateIndex[slot]!, null);
+    this.weight[slot] = w;
+    this.factorOf[slot] = combineWeather(w);
+    this.stamp[slot] = this.generation;
   }
 
-  /** W of accident i. */
-  w(i: number): number {
-    if (this.stamp[i] !== this.generation) this.fill(i);
-    return this.weight[i]!;
+  /** W of the accident in `slot`. */
+  w(slot: number): number {
+    if (this.stamp[slot] !== this.generation) this.fill(slot);
+    return this.weight[slot]!;
   }
 
-  /** F = combine(W) of accident i. */
-  factor(i: number): number {
-    if (this.stamp[i] !== this.generation) this.fill(i);
-    return this.factorOf[i]!;
+  /** F = combine(W) of the accident in `slot`. */
+  factor(slot: number): number {
+    if (this.stamp[slot] !== this.generation) this.fill(slot);
+    return this.factorOf[slot]!;
   }
 }

@@ -51,9 +51,12 @@ export interface TypeContext {
   /** Corpus indices of the kept accidents, in input order. */
   readonly kept: Int32Array;
   /** Per kept accident (same order as `kept`). */
+  /** Position of each kept accident in the location's candidate list (its `DayWeather` slot). */
+  readonly slot: Int32Array;
   readonly distanceKm: Float64Array;
   readonly spatial: Float64Array;
-  readonly elevation: Float64Array;
+  /** E per kept accident; null when E ≡ 1 (the place's elevation is unknown). */
+  readonly elevation: Float64Array | null;
   readonly routeTypeWeight: Float64Array;
   readonly groups: readonly RouteGroup[];
   /** Day scratch, per kept accident: Tm, and S·Tm·E·Ty·Sv (multiplied left to right). */
@@ -66,6 +69,8 @@ export interface TypeContext {
 export interface LocationContext {
   /** Distinct canonical types in order of first appearance among the routes. */
   readonly types: readonly TypeContext[];
+  /** Corpus indices of the candidates (accidents some type keeps), in input order. */
+  readonly candidateIndex: Int32Array;
 }
 
 function searchRadius(bandwidthKm: number, requested: number | null | undefined): number {
@@ -123,7 +128,7 @@ export function prepareLocation(
     if (!list) byType.set(type, (list = []));
     list.push({ index, gradeDifficulty: parseGrade(route.grade) });
   });
-  if (byType.size === 0) return { types: [] };
+  if (byType.size === 0) return { types: [], candidateIndex: new Int32Array(0) };
 
   const n = corpus.count;
   const latR = toRadians(place.latitude);
@@ -149,24 +154,25 @@ export function prepareLocation(
       if (passesPrefilter(candidateDistanceKm[c]!, ROUTE_TYPE_MATRIX[row + corpus.typeIndex[candidateIndex[c]!]!]!)) keptPositions[nk++] = c;
     }
     const kept = new Int32Array(nk);
-    // One buffer for the seven per-kept-accident arrays of this type.
-    const buf = new Float64Array(7 * nk);
+    const slot = keptPositions.slice(0, nk);
+    // One buffer for the per-kept-accident arrays of this type (E only when it is not ≡ 1).
+    const arrays = elevationM === null ? 6 : 7;
+    const buf = new Float64Array(arrays * nk);
     const part = (p: number) => buf.subarray(p * nk, (p + 1) * nk);
     const distanceKm = part(0);
     const spatial = part(1);
-    const elevation = part(2);
-    const routeTypeWeight = part(3);
+    const routeTypeWeight = part(2);
     for (let j = 0; j < nk; j++) {
-      const c = keptPositions[j]!;
-      const i = candidateIndex[c]!;
-      const d = candidateDistanceKm[c]!;
+      const i = candidateIndex[slot[j]!]!;
+      const d = candidateDistanceKm[slot[j]!]!;
       kept[j] = i;
       distanceKm[j] = d;
       spatial[j] = spatialWeight(d, bandwidthKm);
       routeTypeWeight[j] = ROUTE_TYPE_MATRIX[row + corpus.typeIndex[i]!]!;
     }
-    if (elevationM === null) elevation.fill(1.0);
-    else {
+    let elevation: Float64Array | null = null;
+    if (elevationM !== null) {
+      elevation = part(6);
       for (let j = 0; j < nk; j++) {
         const ae = corpus.elevationM[kept[j]!]!;
         elevation[j] = elevationWeight(elevationM, Number.isNaN(ae) ? null : ae, decayM);
@@ -178,15 +184,16 @@ export function prepareLocation(
       lambdaPerDay: TEMPORAL_LAMBDA_PER_DAY[t]!,
       searchRadiusKm: searchRadius(bandwidthKm, searchRadiusKm),
       kept,
+      slot,
       distanceKm,
       spatial,
       elevation,
       routeTypeWeight,
       groups: groupRoutes(corpus, kept, typeRoutes),
-      temporal: part(4),
-      partial: part(5),
-      influence: part(6),
+      temporal: part(3),
+      partial: part(4),
+      influence: part(5),
     });
   }
-  return { types };
+  return { types, candidateIndex: candidateIndex.subarray(0, candidates) };
 }

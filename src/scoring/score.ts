@@ -78,9 +78,16 @@ function temporalFactorsOf(corpus: PreparedCorpus, t: TypeContext, day: DayConte
 function typeDayPartial(corpus: PreparedCorpus, t: TypeContext, day: DayContext, targetFactor: number, accidentFactor: Float64Array, j: number, i: number): number {
   const tm = temporalWeightFromFactors(targetFactor, accidentFactor[i]!, day.targetDay - corpus.dayNumber[i]!, t.lambdaPerDay, corpus.season[i] === day.targetSeason);
   t.temporal[j] = tm;
-  const p = t.spatial[j]! * tm * t.elevation[j]! * t.routeTypeWeight[j]! * corpus.severityWeight[i]!;
+  // E ≡ 1 is left out: x·1 = x exactly, so the product is the same.
+  const st = t.spatial[j]! * tm;
+  const p = (t.elevation === null ? st : st * t.elevation[j]!) * t.routeTypeWeight[j]! * corpus.severityWeight[i]!;
   t.partial[j] = p;
   return p;
+}
+
+/** E of kept accident j. */
+function elevationOf(t: TypeContext, j: number): number {
+  return t.elevation === null ? 1.0 : t.elevation[j]!;
 }
 
 /** S·Tm·E·Ty·Sv·G of kept accident j: the influence before F (left-to-right products). */
@@ -102,7 +109,7 @@ function scoreGroupDay(
   top: TopList,
   partialReady: boolean,
 ): number {
-  const { kept, partial, influence } = t;
+  const { kept, slot, partial, influence } = t;
   const temporal = temporalFactorsOf(corpus, t, day);
   const targetFactor = temporal.target;
   const accidentFactor = temporal.accident;
@@ -129,7 +136,7 @@ function scoreGroupDay(
       influence[j] = -base;
       deferred++;
       continue;
-    } else f = weather.factor(i);
+    } else f = weather.factor(slot[j]!);
     const inf = base * f;
     influence[j] = inf;
     running += inf;
@@ -145,7 +152,7 @@ function scoreGroupDay(
         influence[j] = 0;
         continue;
       }
-      const inf = -negBase * weather.factor(kept[j]!);
+      const inf = -negBase * weather.factor(slot[j]!);
       influence[j] = inf;
       top.offer(j, inf);
     }
@@ -166,8 +173,8 @@ function topContributors(corpus: PreparedCorpus, t: TypeContext, g: RouteGroup, 
       daysAgo: day.targetDay - corpus.dayNumber[i]!,
       spatial: t.spatial[j]!,
       temporal: t.temporal[j]!,
-      elevation: t.elevation[j]!,
-      weather: weather.w(i),
+      elevation: elevationOf(t, j),
+      weather: weather.w(t.slot[j]!),
       routeType: t.routeTypeWeight[j]!,
       severity: corpus.severityWeight[i]!,
       grade: g.gradeWeight === null ? 1.0 : g.gradeWeight[j]!,
@@ -196,7 +203,7 @@ function debugBlock(corpus: PreparedCorpus, t: TypeContext, g: RouteGroup, route
       days_ago: day.targetDay - corpus.dayNumber[i]!,
       spatial_weight: t.spatial[j]!,
       temporal_weight: t.temporal[j]!,
-      elevation_weight: t.elevation[j]!,
+      elevation_weight: elevationOf(t, j),
       route_type_weight: t.routeTypeWeight[j]!,
       severity_weight: corpus.severityWeight[i]!,
       grade_weight: g.gradeWeight === null ? 1.0 : g.gradeWeight[j]!,
@@ -303,7 +310,7 @@ function scoreLocation<T>(corpus: PreparedCorpus, request: LocationRequest, outp
   const location = prepareLocation(corpus, request.location, request.routes, request.searchRadiusKm);
   const days = request.days.map(prepareDay); // validates every date before any work
   const results: T[][] = request.routes.map(() => new Array<T>(days.length));
-  const weather = new DayWeather(corpus);
+  const weather = new DayWeather(corpus, location.candidateIndex);
   const top = new TopList();
   days.forEach((day, d) => {
     weather.begin(day);
