@@ -64,9 +64,11 @@ export class DayWeather {
     private readonly corpus: PreparedCorpus,
     private readonly candidateIndex: Int32Array,
   ) {
-    this.weight = new Float64Array(candidateIndex.length);
-    this.factorOf = new Float64Array(candidateIndex.length);
-    this.stamp = new Uint32Array(candidateIndex.length);
+    const n = candidateIndex.length;
+    const buffer = new ArrayBuffer(20 * n); // one backing store for the three arrays
+    this.weight = new Float64Array(buffer, 0, n);
+    this.factorOf = new Float64Array(buffer, 8 * n, n);
+    this.stamp = new Uint32Array(buffer, 16 * n, n);
   }
 
   /** Starts a new day: nothing cached. */

@@ -134,11 +134,13 @@ export function prepareLocation(
   const latR = toRadians(place.latitude);
   const lonR = toRadians(place.longitude);
   const typeIndices = [...byType.keys()].map((t) => typeIndexOf(t));
-  const candidateIndex = new Int32Array(n);
-  const candidateDistanceKm = new Float64Array(n);
+  // Typed arrays are carved out of few buffers: each backing-store allocation costs microseconds.
+  const placeBuffer = new ArrayBuffer(16 * n);
+  const candidateDistanceKm = new Float64Array(placeBuffer, 0, n);
+  const candidateIndex = new Int32Array(placeBuffer, 8 * n, n);
+  const keptPositions = new Int32Array(placeBuffer, 12 * n, n); // scratch, shared by the types
   const candidates = placeCandidates(corpus, latR, lonR, Math.cos(latR), typeIndices, candidateIndex, candidateDistanceKm);
   const elevationM = typeof place.elevation_m === "number" && Number.isFinite(place.elevation_m) ? place.elevation_m : null;
-  const keptPositions = new Int32Array(candidates); // scratch, shared by the types
 
   const types: TypeContext[] = [];
   let k = 0;
@@ -153,12 +155,13 @@ export function prepareLocation(
     for (let c = 0; c < candidates; c++) {
       if (passesPrefilter(candidateDistanceKm[c]!, ROUTE_TYPE_MATRIX[row + corpus.typeIndex[candidateIndex[c]!]!]!)) keptPositions[nk++] = c;
     }
-    const kept = new Int32Array(nk);
-    const slot = keptPositions.slice(0, nk);
     // One buffer for the per-kept-accident arrays of this type (E only when it is not ≡ 1).
     const arrays = elevationM === null ? 6 : 7;
-    const buf = new Float64Array(arrays * nk);
-    const part = (p: number) => buf.subarray(p * nk, (p + 1) * nk);
+    const typeBuffer = new ArrayBuffer((8 * arrays + 8) * nk);
+    const part = (p: number) => new Float64Array(typeBuffer, 8 * p * nk, nk);
+    const kept = new Int32Array(typeBuffer, 8 * arrays * nk, nk);
+    const slot = new Int32Array(typeBuffer, (8 * arrays + 4) * nk, nk);
+    slot.set(keptPositions.subarray(0, nk));
     const distanceKm = part(0);
     const spatial = part(1);
     const routeTypeWeight = part(2);

@@ -7,9 +7,15 @@ import { TOP_LIST_LENGTH } from "./constants";
 
 export class TopList {
   /** Positions (index into the kept accidents) and influences, best first. */
-  readonly j = new Int32Array(TOP_LIST_LENGTH);
-  readonly inf = new Float64Array(TOP_LIST_LENGTH);
+  readonly inf: Float64Array;
+  readonly j: Int32Array;
   count = 0;
+
+  constructor() {
+    const buffer = new ArrayBuffer(12 * TOP_LIST_LENGTH);
+    this.inf = new Float64Array(buffer, 0, TOP_LIST_LENGTH);
+    this.j = new Int32Array(buffer, 8 * TOP_LIST_LENGTH, TOP_LIST_LENGTH);
+  }
 
   reset(): void {
     this.count = 0;
