@@ -246,6 +246,8 @@ interface GroupDayScore {
   readonly weather: DayWeather;
   readonly top: TopList;
   readonly total: number;
+  /** The group's rounded top list, built for its first route; the others get copies. */
+  topList?: TopContributingAccident[];
 }
 
 /** Builds a route's result from its group's day; `null` score = one of the empty results of 10.3. */
@@ -266,7 +268,9 @@ function fullOutput(debug: boolean): OutputBuilder<RiskResult> {
       const result: RiskResult = {
         risk_score: riskScore,
         num_contributing_accidents: s.type.kept.length,
-        top_contributing_accidents: topContributors(corpus, s.type, s.group, s.day, s.weather, s.top),
+        top_contributing_accidents: s.topList
+          ? s.topList.map((entry) => ({ ...entry }))
+          : (s.topList = topContributors(corpus, s.type, s.group, s.day, s.weather, s.top)),
         metadata: {
           route_type: type,
           search_date: s.day.searchDate,

@@ -234,6 +234,9 @@ describe("scoreLocationDays on the real corpus", () => {
     expect(forward[7]).toStrictEqual(forward[4]);
     expect(forward[7]![0]).not.toBe(forward[4]![0]);
     expect(forward[7]![0]!.metadata).not.toBe(forward[4]![0]!.metadata);
+    expect(forward[7]![0]!.top_contributing_accidents.length).toBeGreaterThan(0);
+    expect(forward[7]![0]!.top_contributing_accidents).not.toBe(forward[4]![0]!.top_contributing_accidents);
+    expect(forward[7]![0]!.top_contributing_accidents[0]).not.toBe(forward[4]![0]!.top_contributing_accidents[0]);
   });
 
   it("edge cases: no routes, no days, empty corpus, nothing compatible, invalid input", () => {
