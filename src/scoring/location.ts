@@ -48,9 +48,8 @@ export interface TypeContext {
   readonly lambdaPerDay: number;
   /** Metadata radius: min(caller's value, 300), else min(4·h, 300). */
   readonly searchRadiusKm: number;
-  /** Corpus indices of the kept accidents, in input order. */
+  /** Corpus indices of the kept accidents, in input order; the arrays below are in the same order. */
   readonly kept: Int32Array;
-  /** Per kept accident (same order as `kept`). */
   /** Position of each kept accident in the location's candidate list (its `DayWeather` slot). */
   readonly slot: Int32Array;
   readonly distanceKm: Float64Array;
