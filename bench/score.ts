@@ -10,13 +10,22 @@
  * 2. Builds the corpus from all accidents (median of several builds; size and heap).
  * 3. Scores many route-days: every route with coordinates (all types), dates spread over a year,
  *    synthetic but plausible 7-day forecasts and climate statistics (some stormy, some missing).
- * 4. Prints medians per route-day and per route's 7 days, the machine, and finally exactly
- *    `score: <median µs> µs per route-day, <n> accidents`.
+ * 4. Prints medians per route-day and per route's 7 days.
+ * 5. Locations (the warming path): locations of 1, 3, 6 and 20 routes of mixed types and grades at
+ *    real route positions, 7 days each, scored with scoreLocationDaysCompact / scoreLocationDays
+ *    against route by route with scoreRouteDays; scores (route-days) per second.
+ * 6. The top list's cost (full − compact), and what the removed recomputation of the top entries'
+ *    W cost (emulated: one accidentWeather per entry).
+ * 7. The snapshot: bytes, gzip/deflate-raw sizes (CompressionStream) and their decompression,
+ *    deserialise median, and a cold start in a fresh process (read + deserialise + first score).
+ * Then the machine, and finally exactly `score: <median µs> µs per route-day, <n> accidents`.
  *
- * Not a test: it measures. Targets: ≤ 1 ms per route-day, ≤ 5 ms per 7 days, build ≤ 500 ms.
+ * Not a test: it measures. Targets: ≤ 1 ms per route-day, ≤ 5 ms per 7 days, build ≤ 500 ms,
+ * ≥ 3,900 scores/s end to end for warming, cold start ≤ 100 ms after the snapshot read.
  */
-import { readFileSync } from "node:fs";
-import os from "node:os";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os, { tmpdir } from "node:os";
 import v8 from "node:v8";
 import vm from "node:vm";
 import path from "node:path";
@@ -26,10 +35,16 @@ import {
   buildCorpus,
   corpusByteSize,
   deserializeCorpus,
+  scoreLocationDays,
+  scoreLocationDaysCompact,
   scoreRouteDay,
   scoreRouteDays,
   serializeCorpus,
   type AccidentInput,
+  type DayRequest,
+  type LocationRequest,
+  type LocationRoute,
+  type PreparedCorpus,
   type AccidentWeatherRow,
   type ForecastDay,
   type RouteInput,
@@ -37,6 +52,8 @@ import {
 } from "../src/scoring";
 import { isoDateFromDayNumber, parseIsoDate } from "../src/scoring/dates";
 import { pyRound } from "../src/scoring/numeric";
+import { prepareDay } from "../src/scoring/day";
+import { accidentWeather } from "../src/scoring/day-weather";
 import { rng } from "../test/support/random";
 
 const DATA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../shared/data/safeascent");
@@ -238,7 +255,8 @@ function fmt(x: number, digits = 1): string {
   return x.toFixed(digits);
 }
 
-function main(): void {
+async function main(): Promise<void> {
+  console.log(`load average at start: ${os.loadavg().map((x) => fmt(x, 2)).join(" ")} (${os.cpus().length} cpus; other processes inflate wall-clock figures)`);
   const t0 = performance.now();
   const data = loadData();
   const parseMs = performance.now() - t0;
@@ -282,10 +300,6 @@ function main(): void {
   const routes = data.routes;
   const typeCounts = new Map<string, number>();
   for (const route of routes) typeCounts.set(route.route_type ?? "(empty)", (typeCounts.get(route.route_type ?? "(empty)") ?? 0) + 1);
-  interface Job {
-    route: RouteInput;
-    days: { targetDate: string; forecast: ForecastDay[] | null; weatherStats: WeatherStats | null }[];
-  }
   const jobs: Job[] = routes.map((route, k) => {
     const start = year0 + Math.floor(((k * 37) % 365) + r() * 7);
     const stormy = r() < 0.1;
@@ -354,9 +368,257 @@ function main(): void {
   console.log(
     `per route's 7 days: median ${fmt(median(perRoute7Multi), 3)} ms with scoreRouteDays (route work shared), ${fmt(median(perRoute7Single), 3)} ms as 7 × scoreRouteDay`,
   );
-  console.log(`machine: ${os.cpus()[0]?.model ?? "unknown cpu"}, ${os.cpus().length} cpus, node ${process.version}, ${os.platform()} ${os.arch()}`);
+
+  await benchLocations(corpus, data, r);
+  benchTopList(corpus, jobs);
+  await benchSnapshot(corpus);
+  console.log(
+    `machine: ${os.cpus()[0]?.model ?? "unknown cpu"}, ${os.cpus().length} cpus, node ${process.version}, ${os.platform()} ${os.arch()}; load average at end ${os.loadavg().map((x) => fmt(x, 2)).join(" ")}`,
+  );
   console.log(`score: ${fmt(median(perDay) * 1000)} µs per route-day, ${data.accidents.length} accidents`);
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Locations (the warming path)
+// ---------------------------------------------------------------------------------------------
+
+/** A Mountain-Project-like type mix (raw strings, canonicalised by the engine) and grades per type. */
+const TYPE_MIX: readonly (readonly [string | null, number])[] = [
+  ["sport", 34], ["trad", 28], ["boulder", 15], ["alpine", 8], ["ice", 4], ["mixed", 3], ["aid", 3],
+  ["Sport", 1], [null, 1], ["Big Wall", 1], ["unknown", 1], ["toprope", 1],
+];
+const GRADES_BY_TYPE: Readonly<Record<string, readonly (string | null)[]>> = {
+  sport: ["5.8", "5.9", "5.10a", "5.10c", "5.11a", "5.11d", "5.12b", "5.13a", "5.10-", "5.11+"],
+  trad: ["5.4", "5.6", "5.7", "5.8", "5.9+", "5.10a", "5.10b/c", "5.11", null],
+  boulder: ["VB", "V0", "V2", "V4", "V6", "V8", "V10"],
+  alpine: ["5.4", "5.6", "Grade III 5.7", null, "Class 4"],
+  ice: ["WI2", "WI3", "WI4", "WI5", "AI3"],
+  mixed: ["M4", "M5", "M6", "M8"],
+  aid: ["A1", "A2", "C2", "A3"],
+};
+
+function pickWeighted<T>(r: () => number, items: readonly (readonly [T, number])[]): T {
+  const total = items.reduce((a, [, w]) => a + w, 0);
+  let u = r() * total;
+  for (const [item, w] of items) if ((u -= w) < 0) return item;
+  return items[items.length - 1]![0];
+}
+
+function randomLocationRoute(r: () => number): LocationRoute {
+  const route_type = pickWeighted(r, TYPE_MIX);
+  const key = (route_type ?? "trad").toLowerCase();
+  const grades = GRADES_BY_TYPE[key] ?? GRADES_BY_TYPE.trad!;
+  return { route_type, grade: grades[Math.floor(r() * grades.length)]! };
+}
+
+/** `count` locations of `size` routes each, at real route positions, with 7 synthetic days. */
+function benchLocationSet(r: () => number, anchors: readonly RouteInput[], size: number, count: number): LocationRequest[] {
+  const year0 = parseIsoDate("2025-01-01")!.dayNumber;
+  return Array.from({ length: count }, (_, k) => {
+    const anchor = anchors[Math.floor(r() * anchors.length)]!;
+    const place = { ...anchor, latitude: anchor.latitude + (r() - 0.5) * 0.2, longitude: anchor.longitude + (r() - 0.5) * 0.2 };
+    const start = year0 + ((k * 53) % 365);
+    const stormy = r() < 0.1;
+    const days: DayRequest[] = Array.from({ length: 7 }, (_, d) => {
+      const w = syntheticDay(r, place, start + d, stormy);
+      return { targetDate: isoDateFromDayNumber(start + d), forecast: r() < 0.03 ? null : w.forecast, weatherStats: r() < 0.05 ? null : w.stats };
+    });
+    return {
+      location: { latitude: place.latitude, longitude: place.longitude, elevation_m: place.elevation_m },
+      routes: Array.from({ length: size }, () => randomLocationRoute(r)),
+      days,
+    };
+  });
+}
+
+function routeByRoute(corpus: PreparedCorpus, request: LocationRequest): void {
+  for (const route of request.routes) {
+    scoreRouteDays(corpus, { route: { ...request.location, ...route }, days: request.days });
+  }
+}
+
+async function benchLocations(corpus: PreparedCorpus, data: BenchData, r: () => number): Promise<void> {
+  const sizes = [
+    { size: 1, count: 120, share: 0.4 },
+    { size: 3, count: 80, share: 0.25 },
+    { size: 6, count: 60, share: 0.2 },
+    { size: 20, count: 30, share: 0.15 },
+  ];
+  // Warm-up (JIT) on locations not measured.
+  for (const req of benchLocationSet(r, data.routes, 6, 20)) {
+    scoreLocationDaysCompact(corpus, req);
+    scoreLocationDays(corpus, req);
+    routeByRoute(corpus, req);
+  }
+  const line: string[] = [];
+  const mix = { compact: 0, full: 0, route: 0, compactCpu: 0, routeCpu: 0, routes: 0 };
+  const methods = {
+    compact: (req: LocationRequest) => void scoreLocationDaysCompact(corpus, req),
+    full: (req: LocationRequest) => void scoreLocationDays(corpus, req),
+    route: (req: LocationRequest) => routeByRoute(corpus, req),
+  };
+  for (const { size, count, share } of sizes) {
+    const set = benchLocationSet(r, data.routes, size, count);
+    // Per method: wall-clock time of each location, and the process CPU time of the whole set.
+    const measured = Object.fromEntries(
+      Object.entries(methods).map(([name, score]) => {
+        const times: number[] = [];
+        const cpu0 = process.cpuUsage();
+        for (const req of set) {
+          const s = performance.now();
+          score(req);
+          times.push(performance.now() - s);
+        }
+        const cpu = process.cpuUsage(cpu0);
+        return [name, { median: median(times), cpuPerLocation: (cpu.user + cpu.system) / 1000 / set.length }];
+      }),
+    ) as Record<keyof typeof methods, { median: number; cpuPerLocation: number }>;
+    const perSecond = (ms: number) => (size * 7 * 1000) / ms;
+    const { compact, full, route } = measured;
+    line.push(
+      `  ${String(size).padStart(2)} routes × 7 days, median per location: compact ${fmt(compact.median, 2)} ms (${fmt(perSecond(compact.median), 0)} scores/s), ` +
+        `full ${fmt(full.median, 2)} ms (${fmt(perSecond(full.median), 0)}/s), route by route ${fmt(route.median, 2)} ms (${fmt(perSecond(route.median), 0)}/s); ` +
+        `compact ${fmt(route.median / compact.median, 1)}× route by route; CPU per location ${fmt(compact.cpuPerLocation, 2)} / ${fmt(full.cpuPerLocation, 2)} / ${fmt(route.cpuPerLocation, 2)} ms`,
+    );
+    // The mix: per-location figures weighted by the share of locations of each size.
+    mix.compact += share * compact.median;
+    mix.full += share * full.median;
+    mix.route += share * route.median;
+    mix.compactCpu += share * compact.cpuPerLocation;
+    mix.routeCpu += share * route.cpuPerLocation;
+    mix.routes += share * size;
+  }
+  console.log(`locations (compact = scoreLocationDaysCompact, full = scoreLocationDays, route by route = scoreRouteDays per route; one core, engine only):`);
+  for (const l of line) console.log(l);
+  const mixPerSecond = (ms: number) => (mix.routes * 7 * 1000) / ms;
+  console.log(
+    `  mix (40 % of locations with 1 route, 25 % 3, 20 % 6, 15 % 20; ${fmt(mix.routes, 2)} routes per location), from the medians: ` +
+      `${fmt(mixPerSecond(mix.compact), 0)} scores/s compact, ${fmt(mixPerSecond(mix.full), 0)}/s full, ${fmt(mixPerSecond(mix.route), 0)}/s route by route; ` +
+      `from CPU time: ${fmt(mixPerSecond(mix.compactCpu), 0)}/s compact, ${fmt(mixPerSecond(mix.routeCpu), 0)}/s route by route`,
+  );
+  const tick = 168_000 * 7;
+  console.log(
+    `  a warming tick (168,000 routes × 7 days) at the mix's CPU rate: ${fmt(tick / mixPerSecond(mix.compactCpu), 0)} s of one core compact, ` +
+      `${fmt(tick / mixPerSecond(mix.routeCpu), 0)} s route by route; a 10 s CPU invocation scores ≈ ${fmt((10 * mixPerSecond(mix.compactCpu)) / 1000, 0)}k route-days compact`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Top list
+// ---------------------------------------------------------------------------------------------
+
+interface Job {
+  route: RouteInput;
+  days: { targetDate: string; forecast: ForecastDay[] | null; weatherStats: WeatherStats | null }[];
+}
+
+function benchTopList(corpus: PreparedCorpus, jobs: readonly Job[]): void {
+  const indexOf = new Map<number, number>();
+  corpus.accidentId.forEach((id, i) => indexOf.set(id, i));
+  const full: number[] = [];
+  const compact: number[] = [];
+  const recompute: number[] = [];
+  for (const job of jobs.slice(0, 300)) {
+    const request: LocationRequest = {
+      location: job.route,
+      routes: [{ route_type: job.route.route_type, grade: job.route.grade }],
+      days: job.days,
+    };
+    let s = performance.now();
+    const results = scoreLocationDays(corpus, request)[0]!;
+    full.push((performance.now() - s) / 7);
+    s = performance.now();
+    scoreLocationDaysCompact(corpus, request);
+    compact.push((performance.now() - s) / 7);
+    // What the old output did on top: W of every top entry again (one similarity each).
+    const days = job.days.map((d) => prepareDay(d));
+    s = performance.now();
+    let sink = 0;
+    results.forEach((res, d) => {
+      for (const t of res.top_contributing_accidents) sink += accidentWeather(corpus, days[d]!, indexOf.get(t.accident_id)!, null);
+    });
+    recompute.push((performance.now() - s) / 7);
+    if (Number.isNaN(sink)) console.log("");
+  }
+  const topCost = median(full) - median(compact);
+  console.log(
+    `top list: full ${fmt(median(full) * 1000)} µs vs compact ${fmt(median(compact) * 1000)} µs per route-day (one-route locations, 7 days): ` +
+      `the top list and metadata now cost ≈ ${fmt(topCost * 1000)} µs (${fmt((100 * topCost) / median(full), 0)} % of a full score); ` +
+      `the recomputation of the top entries' W that the output no longer does cost ${fmt(median(recompute) * 1000)} µs per route-day`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshot
+// ---------------------------------------------------------------------------------------------
+
+async function transform(bytes: Uint8Array, stream: TransformStream<Uint8Array, Uint8Array>): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(stream)).arrayBuffer());
+}
+
+async function benchSnapshot(corpus: PreparedCorpus): Promise<void> {
+  const bytes = serializeCorpus(corpus);
+  const deser: number[] = [];
+  for (let k = 0; k < 21; k++) {
+    const s = performance.now();
+    deserializeCorpus(bytes);
+    deser.push(performance.now() - s);
+  }
+  const compressed: string[] = [];
+  for (const format of ["gzip", "deflate-raw"] as const) {
+    const packed = await transform(bytes, new CompressionStream(format));
+    const times: number[] = [];
+    for (let k = 0; k < 9; k++) {
+      const s = performance.now();
+      await transform(packed, new DecompressionStream(format));
+      times.push(performance.now() - s);
+    }
+    compressed.push(`${format} ${fmt(packed.byteLength / 1024, 0)} KiB (decompress median ${fmt(median(times), 2)} ms)`);
+  }
+  console.log(
+    `snapshot: ${bytes.byteLength} bytes (${fmt(bytes.byteLength / 1024, 0)} KiB, ${bytes.byteLength < 1_000_000 ? "under" : "over"} 1 MB), ` +
+      `${compressed.join(", ")}; deserialise median ${fmt(median(deser), 2)} ms (warm, ${deser.length} runs)`,
+  );
+  // Cold start: a fresh process reads the snapshot file, deserialises it and scores one location.
+  const dir = mkdtempSync(path.join(tmpdir(), "bench-snapshot-"));
+  try {
+    const file = path.join(dir, "corpus.bin");
+    writeFileSync(file, bytes);
+    const runs: { deserializeMs: number; deserializeCpuMs: number; firstScoreMs: number }[] = [];
+    for (let k = 0; k < 5; k++) {
+      const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--cold", file], { encoding: "utf8" });
+      if (child.status !== 0) throw new Error(`cold start run failed: ${child.stderr}`);
+      runs.push(JSON.parse(child.stdout.trim().split("\n").at(-1)!));
+    }
+    console.log(
+      `cold start (fresh process, ${runs.length} runs): deserialise median ${fmt(median(runs.map((x) => x.deserializeMs)), 1)} ms ` +
+        `(CPU ${fmt(median(runs.map((x) => x.deserializeCpuMs)), 1)} ms, JIT threads included), ` +
+        `first score (6 routes × 7 days, compact) median ${fmt(median(runs.map((x) => x.firstScoreMs)), 1)} ms after it`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `--cold <file>`: deserialise a snapshot and score one location in this fresh process. */
+function coldStart(file: string): void {
+  const bytes = new Uint8Array(readFileSync(file));
+  const cpu0 = process.cpuUsage();
+  let s = performance.now();
+  const corpus = deserializeCorpus(bytes);
+  const deserializeMs = performance.now() - s;
+  const cpu = process.cpuUsage(cpu0);
+  const deserializeCpuMs = (cpu.user + cpu.system) / 1000;
+  const [request] = benchLocationSet(rng(1), [{ latitude: 40.25, longitude: -105.62, route_type: "trad", elevation_m: 3000, grade: null }], 6, 1);
+  s = performance.now();
+  scoreLocationDaysCompact(corpus, request!);
+  console.log(JSON.stringify({ deserializeMs, deserializeCpuMs, firstScoreMs: performance.now() - s }));
+}
+
 // Run only when executed (tsx bench/score.ts), not when imported for its loader.
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) main();
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const cold = process.argv.indexOf("--cold");
+  if (cold > 0) coldStart(process.argv[cold + 1]!);
+  else await main();
+}
