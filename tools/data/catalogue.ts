@@ -24,9 +24,10 @@
  *    centre (at most 2.2 spreads away) with elevations from the region's range for the location's
  *    kind (crag, boulder_field, wall, peak, ice).
  *  - Route types by location kind: alpine, trad, sport, ice, mixed, aid, boulder, big_wall, unknown,
- *    empty (NULL), and raw aliases the engine maps (src/scoring/route-type.ts) that survive the
- *    importer's normalisation (lower case, spaces to `_`): traditional, rock, yds, toprope, tr,
- *    sport_climb, bouldering, mountaineering, snow, alpine_climb, ice_climbing, ice_climb.
+ *    empty (NULL), and raw aliases the engine maps (src/scoring/route-type.ts, ALGORITHM.md 4.1;
+ *    the importer keeps them as written, lower-cased): traditional, rock, yds, toprope, tr,
+ *    sport climb, trad climb, bouldering, mountaineering, snow, alpine climb, ice climbing,
+ *    ice climb, aid climb, big wall.
  *  - Grades in every system of src/scoring/factors/grade.ts, with the forms it cannot parse too (see
  *    GRADE_SYSTEMS / gradeSystemOf). The first routes generated cover every (type, grade system)
  *    pair in COVERAGE, so even a small catalogue (2,000 routes on 300 locations) has all of them.
@@ -118,17 +119,18 @@ type Shape = "sport" | "trad" | "boulder" | "alpine" | "ice" | "mixed" | "aid" |
 const RAW_TYPES: Record<string, Shape> = {
   alpine: "alpine", trad: "trad", sport: "sport", ice: "ice", mixed: "mixed", aid: "aid", boulder: "boulder",
   big_wall: "big_wall", unknown: "unknown", "": "none",
-  traditional: "trad", rock: "trad", yds: "trad", toprope: "sport", tr: "sport", sport_climb: "sport",
-  bouldering: "boulder", mountaineering: "alpine", snow: "alpine", alpine_climb: "alpine", ice_climbing: "ice", ice_climb: "ice",
+  traditional: "trad", rock: "trad", yds: "trad", toprope: "sport", tr: "sport", "sport climb": "sport", "trad climb": "trad",
+  bouldering: "boulder", mountaineering: "alpine", snow: "alpine", "alpine climb": "alpine", "ice climbing": "ice", "ice climb": "ice",
+  "aid climb": "aid", "big wall": "aid",
 };
 export const CATALOGUE_ROUTE_TYPES: readonly string[] = Object.keys(RAW_TYPES);
 
 const TYPE_MIX: Record<Kind, readonly (readonly [string, number])[]> = {
-  crag: [["sport", 44], ["trad", 38], ["boulder", 3], ["aid", 1.2], ["mixed", 0.3], ["ice", 0.3], ["unknown", 3], ["", 1.5], ["traditional", 1], ["rock", 0.6], ["yds", 0.5], ["toprope", 1.2], ["tr", 0.6], ["sport_climb", 0.5]],
+  crag: [["sport", 44], ["trad", 38], ["boulder", 3], ["aid", 1.2], ["mixed", 0.3], ["ice", 0.3], ["unknown", 3], ["", 1.5], ["traditional", 1], ["rock", 0.6], ["yds", 0.5], ["toprope", 1.2], ["tr", 0.6], ["sport climb", 0.5], ["trad climb", 0.3]],
   boulder_field: [["boulder", 90], ["bouldering", 2.5], ["sport", 1], ["trad", 1], ["unknown", 3], ["", 1.5]],
-  wall: [["trad", 45], ["big_wall", 14], ["aid", 10], ["sport", 18], ["unknown", 3], ["", 1], ["traditional", 0.5]],
-  peak: [["alpine", 55], ["trad", 14], ["ice", 8], ["mixed", 6], ["unknown", 8], ["", 2], ["mountaineering", 2.5], ["snow", 2], ["alpine_climb", 0.5], ["ice_climbing", 0.3], ["rock", 0.5]],
-  ice: [["ice", 60], ["mixed", 24], ["alpine", 3], ["trad", 4], ["unknown", 3], ["", 1], ["ice_climbing", 2.5], ["ice_climb", 0.5]],
+  wall: [["trad", 45], ["big_wall", 14], ["aid", 10], ["sport", 18], ["unknown", 3], ["", 1], ["traditional", 0.5], ["big wall", 0.5], ["aid climb", 0.3]],
+  peak: [["alpine", 55], ["trad", 14], ["ice", 8], ["mixed", 6], ["unknown", 8], ["", 2], ["mountaineering", 2.5], ["snow", 2], ["alpine climb", 0.5], ["ice climbing", 0.3], ["rock", 0.5]],
+  ice: [["ice", 60], ["mixed", 24], ["alpine", 3], ["trad", 4], ["unknown", 3], ["", 1], ["ice climbing", 2.5], ["ice climb", 0.5]],
 };
 
 /**

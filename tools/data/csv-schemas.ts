@@ -295,6 +295,13 @@ const requiredText = () => cell((raw) => (isEmpty(raw) ? new Fail("is empty (req
 const enumText = (_known: readonly string[]) =>
   cell((raw) => (isEmpty(raw) ? null : checkText(raw.trim().toLowerCase().replace(/[\s-]+/g, "_"))));
 
+/**
+ * A route type as the source wrote it, lower-cased with its whitespace collapsed — but spaces kept:
+ * the engine's raw-type table (ALGORITHM.md 4.1) tells `big wall` (→ aid) from `big_wall` (→ trad)
+ * and maps `ice climbing`, `sport climb` …, so the importer must not rewrite them.
+ */
+const routeTypeText = cell((raw) => (isEmpty(raw) ? null : checkText(raw.trim().toLowerCase().replace(/\s+/g, " "))));
+
 export const ROUTE_TYPES = ["alpine", "trad", "sport", "ice", "mixed", "aid", "boulder", "big_wall", "unknown"] as const;
 export const INJURY_SEVERITIES = ["fatal", "serious", "minor", "unknown"] as const;
 export const ACCIDENT_SOURCES = ["AAC", "Avalanche", "NPS"] as const;
@@ -353,7 +360,7 @@ export const routeSchema = z
     grade_yds: text(),
     length_ft: optionalNumber(0),
     pitches: optionalInt({ min: 0 }),
-    type: enumText(ROUTE_TYPES),
+    type: routeTypeText,
     first_ascent_year: optionalInt({ min: 1000, max: 9999 }),
     latitude: latitude(),
     longitude: longitude(),
