@@ -10,15 +10,16 @@ import { startNeonHttp, type NeonHttpServer } from "../../../dev/neon-http.ts";
 
 const databaseUrl = inject("databaseUrl");
 const embedded = inject("postgresKind") === "embedded-pglite";
-// The host in the client's connection string is ignored by the stand-in.
-const clientUrl = "postgresql://postgres:pw@ep-fake-123.us-east-2.aws.neon.tech/neondb?sslmode=require";
+// The stand-in expects these credentials (as Neon would its role's); the host is not checked (one endpoint).
+const credentials = { user: "app_owner", password: "pw-0123456789", database: "neondb" };
+const clientUrl = "postgresql://app_owner:pw-0123456789@ep-fake-123.us-east-2.aws.neon.tech/neondb?sslmode=require";
 const table = `neon_http_test_${randomUUID().slice(0, 8)}`;
 
 let srv: NeonHttpServer;
 let sql: NeonQueryFunction<false, false>;
 
 beforeAll(async () => {
-  srv = await startNeonHttp({ databaseUrl });
+  srv = await startNeonHttp({ databaseUrl, credentials });
   neonConfig.fetchEndpoint = () => srv.endpoint;
   sql = neon(clientUrl);
   await sql.query(`CREATE TABLE ${table} (id integer PRIMARY KEY, name text NOT NULL, n integer CHECK (n >= 0))`);
@@ -156,16 +157,19 @@ describe("neon-http stand-in", () => {
     const body = (await res.json()) as any;
     expect(body).toMatchObject({ command: "SELECT", rowCount: 1, rowAsArray: true, rows: [["7", null, "t"]] });
     expect(Object.keys(body.fields[0]).sort()).toEqual(["columnID", "dataTypeID", "dataTypeModifier", "dataTypeSize", "format", "name", "tableID"]);
-    const objects = await fetch(srv.endpoint, { method: "POST", body: JSON.stringify({ query: "SELECT 1 AS one" }) });
+    const headers = { "Neon-Connection-String": clientUrl };
+    const objects = await fetch(srv.endpoint, { method: "POST", headers, body: JSON.stringify({ query: "SELECT 1 AS one" }) });
     expect(((await objects.json()) as any).rows).toEqual([{ one: "1" }]);
-    const bad = await fetch(srv.endpoint, { method: "POST", body: "not json" });
+    const bad = await fetch(srv.endpoint, { method: "POST", headers, body: "not json" });
     expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).message).toMatch(/^could not parse the HTTP request body/);
     const iso = await fetch(srv.endpoint, {
       method: "POST",
-      headers: { "Neon-Batch-Isolation-Level": "Chaos" },
+      headers: { ...headers, "Neon-Batch-Isolation-Level": "Chaos" },
       body: JSON.stringify({ queries: [{ query: "SELECT 1", params: [] }] }),
     });
     expect(iso.status).toBe(400);
+    expect(await iso.json()).toMatchObject({ message: "invalid isolation level", code: "" });
   });
 
   it("GET /health", async () => {

@@ -76,7 +76,7 @@ describe("resolvePostgres", () => {
       const srv = await startNeonHttp({ databaseUrl: pglite.databaseUrl });
       try {
         neonConfig.fetchEndpoint = () => srv.endpoint;
-        const sql = neon(pglite.databaseUrl);
+        const sql = neon(srv.connectionString);
         const r = await migrate(sql, loadMigrations("migrations"));
         expect(r.applied).toEqual(["0001_schema.sql"]);
         expect(await sql`SELECT version FROM data_version`).toEqual([{ version: "0" }]);
