@@ -368,6 +368,7 @@ export async function startNeonHttp(opts: NeonHttpOptions): Promise<NeonHttpServ
   let counters = zero();
   const faults = new Map<string, ActiveFault>(); // scope ("" = every request) -> fault
   const sockets = new Set<net.Socket>();
+  const quiet = new WeakSet<pg.PoolClient>();
   const hung = new Set<http.ServerResponse>();
 
   const setFault = (fault: NeonFault | null, scope = fault?.scope ?? "") => {
@@ -394,6 +395,11 @@ export async function startNeonHttp(opts: NeonHttpOptions): Promise<NeonHttpServ
       client = await pool.connect();
     } catch (e) {
       throw connectFailure(e);
+    }
+    // A checked-out client reports a dropped connection as an 'error' event too; the failing query answers it.
+    if (!quiet.has(client)) {
+      client.on("error", () => {});
+      quiet.add(client);
     }
     let broken = false;
     try {
@@ -522,7 +528,7 @@ export async function startNeonHttp(opts: NeonHttpOptions): Promise<NeonHttpServ
 
   const admin = async (req: http.IncomingMessage, path: string, url: URL, send: (s: number, b: unknown) => number) => {
     counters.requests--; // test controls are not traffic
-    if (path === "/__standin/stats" && req.method === "GET") return send(200, { ...counters, ...limits });
+    if (path === "/__standin/stats" && req.method === "GET") return send(200, { ...counters, limits });
     if (path === "/__standin/stats/reset" && req.method === "POST") {
       counters = zero();
       return send(200, counters);
