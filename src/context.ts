@@ -4,7 +4,8 @@
  */
 import { loadConfig, type Config, type WorkerEnv } from "./config";
 import { createSql, type Sql } from "./data/db";
-import { createRedis, type Redis } from "./cache/redis";
+import { CacheClient, createRedis } from "./cache/client";
+import { CacheCounters } from "./cache/counters";
 import { WeatherService } from "./weather/weather-service";
 import { CorpusCache } from "./service/corpus-cache";
 import { ScoreService } from "./service/score-service";
@@ -13,7 +14,9 @@ export interface AppContext {
   env: WorkerEnv;
   config: Config;
   sql: Sql;
-  redis: Redis;
+  /** Every Redis call of the Worker goes through this guarded client (timeout, breaker, typed errors). */
+  cache: CacheClient;
+  counters: CacheCounters;
   weather: WeatherService;
   corpus: CorpusCache;
   scores: ScoreService;
@@ -26,10 +29,10 @@ export function appContext(env: WorkerEnv): AppContext {
   if (!ctx) {
     const config = loadConfig(env);
     const sql = createSql(config.databaseUrl, config.neonHttpEndpoint);
-    const redis = createRedis(config.upstash.url, config.upstash.token);
-    const weather = new WeatherService(config.openMeteo, redis);
+    const cache = new CacheClient(createRedis(config.upstash.url, config.upstash.token));
+    const weather = new WeatherService(config.openMeteo, cache);
     const corpus = new CorpusCache(sql);
-    ctx = { env, config, sql, redis, weather, corpus, scores: new ScoreService(corpus, weather) };
+    ctx = { env, config, sql, cache, counters: new CacheCounters(cache), weather, corpus, scores: new ScoreService(corpus, weather) };
     contexts.set(env, ctx);
   }
   return ctx;

@@ -1,57 +1,111 @@
 /**
- * The score cache: `safety_score:{route_id}:{YYYY-MM-DD}` → JSON `DailyScore`, with a TTL; and its
- * compact per-date map index `safety_map:{YYYY-MM-DD}` (a hash: route id → `<risk 1dp>|<color>|<computed epoch s>`,
- * ~20 bytes a route) that GET /map reads with one HMGET instead of the full ~14 KB scores.
- * Written by the warming consumer and by the API on a miss (both through `addScoreWrites`), read by the API.
+ * What the score cache stores, and how it is written.
  *
- * The index's fields do not expire individually: the hash's EXPIRE (the score TTL, refreshed at each
- * write) bounds the whole, and a reader treats an entry whose computed time + TTL has passed as
- * missing (`mapEntryFresh`), since its score key has expired by then.
+ * - `safety_score:{route_id}:{YYYY-MM-DD}` → the **compact** score, SafeAscent's own format
+ *   `{route_id, route_name, target_date, risk_score (1 dp), color_code}` plus a few small fields
+ *   (≤ 300 bytes): what a map, a list or a popup needs, and what the original backend could read.
+ *   Written by the warming run and by the API on a miss.
+ * - `safety_detail:v1:{route_id}:{date}` → the full explanation (top contributing accidents, factor
+ *   weights, the weather used, ~14 KB). Never written by warming: computed on request (single-
+ *   flighted) and cached for the same TTL, so repeated views of a popular route are hits while the
+ *   catalogue-wide warm stays small (1.18 M keys × ≤ 300 B instead of × 14 KB).
+ * - `safety_map:v1:{date}` → per-date hash route id → `<risk 1dp>|<color>|<expires epoch s>`
+ *   (~20 bytes a route) that map endpoints read with one HMGET/HGETALL. Its fields do not expire
+ *   individually: the hash's EXPIRE (refreshed at each write) bounds the whole, and each entry
+ *   carries the expiry of its score key, so a reader treats an entry past it as missing
+ *   (`mapEntryFresh`) — a short-lived fallback score disappears from the map when its key does.
+ *
+ * Values read back are validated (zod); a malformed value counts as a miss, never as a score.
  */
+import { z } from "zod";
 import { pyRound, type ColorCode } from "../scoring";
-import type { Redis } from "./redis";
+import { hashFromReply, valuesFromHmget, type CacheClient, type Pipeline } from "./client";
+import { keys } from "./keys";
 
-export const scoreKey = (routeId: number, date: string) => `safety_score:${routeId}:${date}`;
-export const mapIndexKey = (date: string) => `safety_map:${date}`;
+const COLORS = ["green", "yellow", "orange", "red"] as const satisfies readonly ColorCode[];
 
-/** Hit/miss counters for /admin/stats, one hash field per UTC day. */
-export const CACHE_COUNTER_KEY = "stats:score_cache";
+/** The cached value of `safety_score:{route_id}:{date}`. */
+export const CompactScoreSchema = z.object({
+  route_id: z.number().int(),
+  route_name: z.string(),
+  target_date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  /** 0–100, rounded to 1 dp (as the original stored it). */
+  risk_score: z.number().min(0).max(100),
+  color_code: z.enum(COLORS),
+  num_contributing_accidents: z.number().int().min(0),
+  /** "ok", or the engine's no-forecast fallback was used. */
+  weather: z.enum(["ok", "forecast_unavailable"]),
+  /** Whether climate statistics (extreme-weather amplification) were available. */
+  climate: z.boolean(),
+  computed_at: z.string(),
+  data_version: z.number().int(),
+});
+export type CompactScore = z.infer<typeof CompactScoreSchema>;
 
-export type Pipeline = ReturnType<Redis["pipeline"]>;
+/** Longest route name kept in a compact value, so that a key stays ≤ 300 bytes. */
+export const COMPACT_NAME_MAX = 100;
+export const COMPACT_MAX_BYTES = 300;
 
-/** The fields of a cached score that the writes and the map index need (a `DailyScore` has them). */
-export interface IndexedScore {
+/** What a computed score must provide to be cached compactly (a full `DailyScore` has all of it). */
+export interface ScoreFacts {
   route_id: number;
+  route_name: string;
   date: string;
   risk_score: number;
   color_code: ColorCode;
+  num_contributing_accidents: number;
+  weather: { status: "ok" | "forecast_unavailable"; climate_available: boolean };
   computed_at: string;
-  /** A score computed without a forecast (the spec's W = 0.5 fallback) is kept only briefly. */
-  weather?: { status: string };
+  data_version: number;
+}
+
+export function toCompact(s: ScoreFacts): CompactScore {
+  return {
+    route_id: s.route_id,
+    route_name: s.route_name.length > COMPACT_NAME_MAX ? `${s.route_name.slice(0, COMPACT_NAME_MAX - 1)}…` : s.route_name,
+    target_date: s.date,
+    risk_score: pyRound(s.risk_score, 1),
+    color_code: s.color_code,
+    num_contributing_accidents: s.num_contributing_accidents,
+    weather: s.weather.status,
+    climate: s.weather.climate_available,
+    computed_at: s.computed_at,
+    data_version: s.data_version,
+  };
+}
+
+/** The compact value, or null when the raw text is not one (absent, foreign, truncated). */
+export function parseCompact(raw: string | null | undefined): CompactScore | null {
+  if (typeof raw !== "string") return null;
+  try {
+    const r = CompactScoreSchema.safeParse(JSON.parse(raw));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
- * TTL of a score computed while the forecast was unavailable: long enough to spare Open-Meteo a
- * storm of retries, short enough that a passing outage does not pin a fallback score for 6 hours.
+ * TTL of a score computed with degraded inputs (no forecast: the spec's W = 0.5 fallback; or no
+ * climate statistics: no extreme-weather amplification): long enough to spare Open-Meteo a storm of
+ * retries, short enough that a passing outage does not pin a degraded score for 6 hours.
  */
 export const FALLBACK_SCORE_TTL_SECONDS = 900;
 
-export const scoreTtl = (s: IndexedScore, ttlSeconds: number) =>
-  s.weather && s.weather.status !== "ok" ? Math.min(ttlSeconds, FALLBACK_SCORE_TTL_SECONDS) : ttlSeconds;
+export const scoreTtl = (s: Pick<ScoreFacts, "weather">, ttlSeconds: number) =>
+  s.weather.status !== "ok" || !s.weather.climate_available ? Math.min(ttlSeconds, FALLBACK_SCORE_TTL_SECONDS) : ttlSeconds;
 
 export interface MapEntry {
   /** Rounded to 1 dp. */
   risk: number;
   color: ColorCode;
-  /** Epoch seconds. */
-  computedAt: number;
+  /** When the score's key expires, epoch seconds. */
+  expiresAt: number;
 }
 
-const COLORS: readonly string[] = ["green", "yellow", "orange", "red"] satisfies ColorCode[];
-
-/** `<risk rounded 1dp>|<color>|<computed epoch seconds>`, e.g. `42.7|orange|1795600800`. */
-export function mapEntry(s: IndexedScore): string {
-  return `${pyRound(s.risk_score, 1)}|${s.color_code}|${Math.floor(Date.parse(s.computed_at) / 1000)}`;
+/** `<risk rounded 1dp>|<color>|<expiry epoch seconds>`, e.g. `42.7|orange|1795622400`. */
+export function mapEntry(w: Pick<ScoreWrite, "compact" | "ttlSeconds">): string {
+  return `${pyRound(w.compact.risk_score, 1)}|${w.compact.color_code}|${Math.floor(Date.parse(w.compact.computed_at) / 1000) + w.ttlSeconds}`;
 }
 
 /** The entry, or null when absent or malformed. */
@@ -60,56 +114,68 @@ export function parseMapEntry(raw: string | null | undefined): MapEntry | null {
   const [risk, color, computedAt, ...rest] = raw.split("|");
   const r = Number(risk);
   const t = Number(computedAt);
-  if (rest.length || risk === "" || !Number.isFinite(r) || !Number.isInteger(t) || !COLORS.includes(color!)) return null;
-  return { risk: r, color: color as ColorCode, computedAt: t };
+  if (rest.length || risk === "" || !Number.isFinite(r) || !Number.isInteger(t) || !(COLORS as readonly string[]).includes(color!)) return null;
+  return { risk: r, color: color as ColorCode, expiresAt: t };
 }
 
-/** False once the score's TTL, counted from its computation, has passed (its key is gone by then). */
-export const mapEntryFresh = (e: MapEntry, ttlSeconds: number, nowSeconds = Math.floor(Date.now() / 1000)) =>
-  e.computedAt + ttlSeconds >= nowSeconds;
+/** False once the entry's score key has expired. */
+export const mapEntryFresh = (e: MapEntry, nowSeconds = Math.floor(Date.now() / 1000)) => e.expiresAt >= nowSeconds;
+
+/** A score about to be written: its compact value and its TTL. */
+export interface ScoreWrite {
+  compact: CompactScore;
+  /** The exact bytes to store (JSON of `compact`). */
+  raw: string;
+  ttlSeconds: number;
+}
+
+export function scoreWrite(s: ScoreFacts, ttlSeconds: number): ScoreWrite {
+  const compact = toCompact(s);
+  return { compact, raw: JSON.stringify(compact), ttlSeconds: scoreTtl(s, ttlSeconds) };
+}
 
 /**
- * Adds every score write to the pipeline: `SET safety_score:{route}:{date} <json> EX ttl` per score,
- * then per date one `HSET safety_map:{date}` with its routes' entries and `EXPIRE safety_map:{date} ttl`.
- * `raws[i]`, when given, is `scores[i]` already serialised (the exact bytes to store).
+ * Adds the writes of compact scores to a pipeline: `SET safety_score:{route}:{date} <json> EX ttl`
+ * per score, then per date one `HSET safety_map:v1:{date}` with its routes' entries and
+ * `EXPIRE … indexTtlSeconds` (the full score TTL; shorter-lived entries say when they expire).
  */
-export function addScoreWrites(p: Pipeline, scores: readonly IndexedScore[], ttlSeconds: number, raws?: readonly string[]): void {
+export function addScoreWrites(p: Pipeline, writes: readonly ScoreWrite[], indexTtlSeconds: number): void {
   const byDate = new Map<string, Record<string, string>>();
-  scores.forEach((s, i) => {
-    p.set(scoreKey(s.route_id, s.date), raws?.[i] ?? JSON.stringify(s), { ex: scoreTtl(s, ttlSeconds) });
-    const fields = byDate.get(s.date) ?? {};
-    fields[String(s.route_id)] = mapEntry(s);
-    byDate.set(s.date, fields);
-  });
+  for (const w of writes) {
+    p.set(keys.score(w.compact.route_id, w.compact.target_date), w.raw, { ex: w.ttlSeconds });
+    const fields = byDate.get(w.compact.target_date) ?? {};
+    fields[String(w.compact.route_id)] = mapEntry(w);
+    byDate.set(w.compact.target_date, fields);
+  }
   for (const [date, fields] of byDate) {
-    p.hset(mapIndexKey(date), fields);
-    p.expire(mapIndexKey(date), ttlSeconds);
+    p.hset(keys.mapIndex(date), fields);
+    p.expire(keys.mapIndex(date), indexTtlSeconds);
   }
 }
 
-/**
- * The raw map index entries of the routes for a date (one HMGET), in order; null where absent.
- * Without automatic deserialisation the reply is the flat array of values; an object (field → value)
- * or null (no field present) is accepted too.
- */
-export async function readMapEntries(redis: Redis, date: string, routeIds: readonly number[]): Promise<(string | null)[]> {
+/** Adds the write of a full explanation (its own key, same TTL as its compact score). */
+export function addDetailWrite(p: Pipeline, routeId: number, date: string, raw: string, ttlSeconds: number): void {
+  p.set(keys.scoreDetail(routeId, date), raw, { ex: ttlSeconds });
+}
+
+/** The raw map index entries of the routes for a date (one HMGET), in order; null where absent. */
+export async function readMapEntries(cache: CacheClient, date: string, routeIds: readonly number[]): Promise<(string | null)[]> {
   if (routeIds.length === 0) return [];
   const fields = routeIds.map(String);
-  const reply = (await redis.hmget(mapIndexKey(date), ...fields)) as unknown;
-  if (Array.isArray(reply)) return fields.map((_, i) => (reply[i] == null ? null : String(reply[i])));
-  if (reply && typeof reply === "object") {
-    const o = reply as Record<string, unknown>;
-    return fields.map((f) => (o[f] == null ? null : String(o[f])));
-  }
-  return fields.map(() => null);
+  return valuesFromHmget(await cache.run("map_read", (r) => r.hmget(keys.mapIndex(date), ...fields)), fields);
 }
 
-/** How many of the given keys exist, in chunks of MGET-able size; used by /admin/stats. */
-export async function countExisting(redis: Redis, keys: readonly string[]): Promise<number> {
-  let n = 0;
-  for (let i = 0; i < keys.length; i += 500) {
-    const chunk = keys.slice(i, i + 500);
-    n += Number(await redis.exists(...chunk));
-  }
-  return n;
+/** The whole map index of a date (one HGETALL): route id → raw entry. */
+export async function readMapIndex(cache: CacheClient, date: string): Promise<Map<number, string>> {
+  const hash = hashFromReply(await cache.run("map_read_all", (r) => r.hgetall(keys.mapIndex(date))));
+  return new Map(Object.entries(hash).map(([id, raw]) => [Number(id), raw]));
+}
+
+/** How many of the routes have a score key for the date (EXISTS in chunks of 500, one pipeline); for /admin/stats. */
+export async function countCachedScores(cache: CacheClient, routeIds: readonly number[], date: string): Promise<number> {
+  if (routeIds.length === 0) return 0;
+  const replies = await cache.exec<number[]>("count_scores", (p) => {
+    for (let i = 0; i < routeIds.length; i += 500) p.exists(...routeIds.slice(i, i + 500).map((id) => keys.score(id, date)));
+  });
+  return replies.reduce((n, r) => n + Number(r), 0);
 }

@@ -6,16 +6,20 @@
  *   others poll `read()` (the cache) every `pollMs` for at most `waitMs`; when the value appears they
  *   return it. If the lock disappears without a value (the leader failed), the next poller takes the
  *   lock over. When the wait runs out they compute themselves, so a lost leader costs bounded time.
- * - The leader releases the lock after computing (and writing) unless the computation outlived the
- *   lock's TTL — then the lock is gone anyway and may belong to someone else, so it is left alone.
+ * - The leader releases the lock after computing (and writing) with a compare-and-delete: only if
+ *   the lock still holds its own token. A leader slower than the lock's TTL therefore never deletes
+ *   the lock another isolate has taken since.
  * - No lock store (Redis down): in-isolate de-duplication only.
  */
-import type { Redis } from "./redis";
+import { sleep } from "../async";
+import type { CacheClient } from "./client";
+import { keys } from "./keys";
 
 export interface LockStore {
   /** SET key token NX EX ttl: true when acquired. */
   acquire(key: string, token: string, ttlSeconds: number): Promise<boolean>;
-  release(key: string): Promise<void>;
+  /** Deletes the lock only if it still holds `token`. */
+  release(key: string, token: string): Promise<void>;
 }
 
 /** How a caller got its value: it computed (with the lock, or without after waiting), waited for another isolate, or shared this isolate's flight. */
@@ -34,9 +38,8 @@ export interface FlightOptions {
 
 export const DEFAULT_FLIGHT_OPTIONS: FlightOptions = { lockTtlSeconds: 30, waitMs: 8_000, pollMs: 100 };
 
-export const lockKey = (key: string) => `lock:${key}`;
+export const lockKey = keys.lock;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class SingleFlight {
   private readonly inFlight = new Map<string, Promise<FlightResult<unknown>>>();
@@ -86,23 +89,23 @@ export class SingleFlight {
       }
     }
 
-    const started = this.now();
     try {
       return { value: await compute(), role: held ? "leader" : "fallback" };
     } finally {
-      if (held && this.now() - started < this.options.lockTtlSeconds * 1000) {
-        await locks!.release(lock).catch(() => undefined);
-      }
+      if (held) await locks!.release(lock, token).catch(() => undefined);
     }
   }
 }
 
-/** The lock store over Upstash Redis. */
-export function redisLockStore(redis: Redis): LockStore {
+/** Compare-and-delete: release a lock only if it still holds our token. */
+export const RELEASE_IF_OWNER = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+/** The lock store over the guarded Redis client. */
+export function redisLockStore(cache: CacheClient): LockStore {
   return {
-    acquire: async (key, token, ttlSeconds) => (await redis.set(key, token, { nx: true, ex: ttlSeconds })) !== null,
-    release: async (key) => {
-      await redis.del(key);
+    acquire: async (key, token, ttlSeconds) => (await cache.run("lock_acquire", (r) => r.set(key, token, { nx: true, ex: ttlSeconds }))) !== null,
+    release: async (key, token) => {
+      await cache.eval("lock_release", RELEASE_IF_OWNER, [key], [token]);
     },
   };
 }

@@ -4,10 +4,12 @@
  * flower, in a few endpoints.
  */
 import { z } from "zod";
+import { sleep } from "../async";
 import type { AppContext } from "../context";
 import { dateRange, todayUtc } from "../dates";
-import { hashFromReply } from "../cache/redis";
-import { CACHE_COUNTER_KEY, countExisting, scoreKey } from "../cache/scores";
+import { hashFromReply } from "../cache/client";
+import { keys } from "../cache/keys";
+import { countCachedScores } from "../cache/scores";
 import { getRoutesByIds, selectTopRoutes } from "../data/routes";
 import { nextFireTimes } from "../warming/schedule";
 import { DLQ_KEY, type RunRecord } from "../warming/runs";
@@ -32,7 +34,6 @@ const WarmQuery = z
   .strict()
   .refine((q) => !(q.routes && q.top), { message: "give either routes or top, not both", path: ["routes"] });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function waitForRun(app: AppContext, runId: string, waitSeconds: number): Promise<RunRecord | null> {
   const store = runStore(app);
@@ -91,13 +92,13 @@ export async function stats(app: AppContext): Promise<Response> {
   const dates = dateRange(todayUtc(), app.config.warming.forecastDays);
   const top = await selectTopRoutes(app.sql, app.config.warming.topRoutes);
   const perDate = await Promise.all(
-    dates.map(async (date) => ({ date, cached: await countExisting(app.redis, top.map((r) => scoreKey(r.id, date))), expected: top.length })),
+    dates.map(async (date) => ({ date, cached: await countCachedScores(app.cache, top.map((r) => r.id), date), expected: top.length })),
   );
   const [counters, runs, activeRunId, deadLetters] = await Promise.all([
-    app.redis.hgetall(CACHE_COUNTER_KEY) as Promise<unknown>,
+    app.cache.run("stats_counters", (r) => r.hgetall(keys.cacheCounters)) as Promise<unknown>,
     store.list(1),
     store.activeRunId(),
-    app.redis.llen(DLQ_KEY),
+    app.cache.run("stats_dlq", (r) => r.llen(DLQ_KEY)),
   ]);
   const c = hashFromReply(counters);
   const day = todayUtc();
@@ -137,7 +138,7 @@ export function schedule(app: AppContext): Response {
 
 /** Re-enqueues dead-lettered routes as one new run (trigger "dlq-replay"); invalid letters are returned. */
 export async function replayDeadLetters(app: AppContext): Promise<Response> {
-  const raw = (await app.redis.lrange(DLQ_KEY, 0, 999)) as unknown[];
+  const raw = (await app.cache.run("dlq_read", (r) => r.lrange(DLQ_KEY, 0, 999))) as unknown[];
   const letters = raw.map((entry): DeadLetter => {
     try {
       const l = (typeof entry === "string" ? JSON.parse(entry) : entry) as DeadLetter;
@@ -166,6 +167,6 @@ export async function replayDeadLetters(app: AppContext): Promise<Response> {
     }
   }
   // Remove exactly what was read; letters that arrived meanwhile stay.
-  if (raw.length) await app.redis.ltrim(DLQ_KEY, raw.length, -1);
+  if (raw.length) await app.cache.run("dlq_trim", (r) => r.ltrim(DLQ_KEY, raw.length, -1));
   return Response.json({ replayedLetters: replayable.length, routes: routeIds.length, run, invalidLetters: invalid }, { status: run ? 202 : 200 });
 }

@@ -38,7 +38,7 @@ async function weatherCheck(ctx: AppContext): Promise<Check> {
 export async function health(ctx: AppContext): Promise<Response> {
   const [postgres, redis, weather] = await Promise.all([
     timed(() => ctx.sql.query("SELECT 1")),
-    timed(() => ctx.redis.ping()),
+    timed(() => ctx.cache.run("health_ping", (r) => r.ping())),
     weatherCheck(ctx),
   ]);
   // Postgres is essential; without Redis or weather the API still answers (degraded).

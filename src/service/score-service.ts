@@ -17,6 +17,8 @@ export interface DailyScore extends Omit<RiskResult, "debug"> {
   date: string;
   weather: {
     status: "ok" | "forecast_unavailable";
+    /** Whether climate statistics were available (without them: no extreme-weather amplification). */
+    climate_available: boolean;
     notes: string[];
     /** The forecast rows T−6 … T the score used (null when unavailable). */
     days: ForecastDay[] | null;
@@ -91,7 +93,7 @@ export class ScoreService {
         route_name: route.name,
         date: dates[i]!,
         ...output,
-        weather: { status: w.status, notes: w.notes, days: w.forecast },
+        weather: { status: w.status, climate_available: w.stats !== null, notes: w.notes, days: w.forecast },
         computed_at: computedAt,
         data_version: dataVersion,
       };

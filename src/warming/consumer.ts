@@ -16,7 +16,8 @@
  * `warm_dead_letter_lost` log line names the routes: nothing vanishes unreported.
  */
 import type { AppContext } from "../context";
-import { addScoreWrites } from "../cache/scores";
+import { BACKGROUND_TIMEOUT_MS } from "../cache/client";
+import { addScoreWrites, scoreWrite } from "../cache/scores";
 import { getRoutesByIds } from "../data/routes";
 import type { DailyScore } from "../service/score-service";
 import { log } from "../log";
@@ -45,10 +46,14 @@ function parse(msg: Message<unknown>): WarmMessage | { invalid: string } {
 }
 
 async function keepDeadLetter(app: AppContext, letter: DeadLetter) {
-  const p = app.redis.pipeline();
-  p.rpush(DLQ_KEY, JSON.stringify(letter));
-  p.expire(DLQ_KEY, 7 * 86_400);
-  await p.exec();
+  await app.cache.exec(
+    "dlq_keep",
+    (p) => {
+      p.rpush(DLQ_KEY, JSON.stringify(letter));
+      p.expire(DLQ_KEY, 7 * 86_400);
+    },
+    { timeoutMs: BACKGROUND_TIMEOUT_MS },
+  );
 }
 
 export async function handleWarmBatch(batch: MessageBatch<unknown>, app: AppContext): Promise<void> {
@@ -143,7 +148,8 @@ async function processMessages(
       for (const r of results.filter((x) => !x.ok)) {
         log.info("warm_route_failed", { runId: body.runId, routeId: r.routeId, attempt: body.attempt, final: r.final, reason: r.reason });
       }
-      const finished = await store.recordResults(body.runId, results, (p) => addScoreWrites(p, scores, ttl));
+      const writes = scores.map((s) => scoreWrite(s, ttl));
+      const finished = await store.recordResults(body.runId, results, (p) => addScoreWrites(p, writes, ttl));
       const retry = results.filter((r) => !r.ok && !r.final).map((r) => r.routeId);
       if (retry.length) {
         await app.env.WARM_QUEUE.send(

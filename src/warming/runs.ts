@@ -3,11 +3,12 @@
  * progress and per-route failures.
  *
  * Layout (all keys expire together):
- *   warm_run:{id}          HASH  the run's fixed facts + finished_at/status once finished
- *   warm_run:{id}:routes   HASH  route id → "ok" (scores written) or the reason of a final failure
- *   warm_run:{id}:retrying HASH  route id → last reason, failures that will be retried
- *   warm_runs              ZSET  run ids by creation time (recent runs, newest first)
- *   warm_active            STR   the id of the run in progress (SET NX: one run at a time)
+ *   warm:v1:run:{id}          HASH  the run's fixed facts + finished_at/status once finished
+ *   warm:v1:run:{id}:routes   HASH  route id → "ok" (scores written) or the reason of a final failure
+ *   warm:v1:run:{id}:retrying HASH  route id → last reason, failures that will be retried
+ *   warm:v1:runs              ZSET  run ids by creation time (recent runs, newest first)
+ *   warm:v1:active            STR   the id of the run in progress (SET NX: one run at a time)
+ * (built in src/cache/keys.ts)
  *
  * Progress is derived from one hash of route outcomes rather than counters, so a redelivered
  * message cannot count twice and a route is never both done and failed: a success always wins
@@ -15,7 +16,9 @@
  * outcome; one Lua script then writes finished_at and the status and releases `warm_active` if it
  * still names this run, atomically (only the first caller does it).
  */
-import { hashFromReply, type Redis } from "../cache/redis";
+import { BACKGROUND_TIMEOUT_MS, hashFromReply, valuesFromHmget, type CacheClient, type Pipeline } from "../cache/client";
+import { keys } from "../cache/keys";
+import { RELEASE_IF_OWNER } from "../cache/single-flight";
 
 export type RunStatus = "queued" | "running" | "succeeded" | "partial" | "failed";
 export type RunTrigger = "cron" | "manual" | "dlq-replay";
@@ -37,16 +40,15 @@ export interface RunRecord {
   error: string | null;
 }
 
-export const ACTIVE_RUN_KEY = "warm_active";
-export const RUNS_INDEX_KEY = "warm_runs";
-export const DLQ_KEY = "warm_dlq";
-const runKey = (id: string) => `warm_run:${id}`;
-const routesKey = (id: string) => `warm_run:${id}:routes`;
-export const retryingKey = (id: string) => `warm_run:${id}:retrying`;
+export const ACTIVE_RUN_KEY = keys.activeRun;
+export const RUNS_INDEX_KEY = keys.runsIndex;
+export const DLQ_KEY = keys.deadLetters;
+const runKey = keys.run;
+const routesKey = keys.runRoutes;
+export const retryingKey = keys.runRetrying;
 const OK = "ok";
-
-/** Compare-and-delete: release a lock only if it still holds our value. */
-const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+/** Run bookkeeping is background work: the larger budget. */
+const BG = { timeoutMs: BACKGROUND_TIMEOUT_MS };
 
 /** First caller only: finished_at, the status from the route outcomes, and the lock release. */
 const FINALIZE_SCRIPT = `
@@ -78,35 +80,35 @@ export interface RouteResult {
 
 export class RunStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly cache: CacheClient,
     private readonly ttlSeconds: number,
   ) {}
 
   /** Takes the one-run-at-a-time lock; returns the active run id when someone else holds it. */
   async acquireActive(runId: string, force: boolean): Promise<{ acquired: true } | { acquired: false; activeRunId: string }> {
     if (force) {
-      await this.redis.set(ACTIVE_RUN_KEY, runId, { ex: ACTIVE_LOCK_SECONDS });
+      await this.cache.run("run_lock_force", (r) => r.set(ACTIVE_RUN_KEY, runId, { ex: ACTIVE_LOCK_SECONDS }), BG);
       return { acquired: true };
     }
-    const ok = await this.redis.set(ACTIVE_RUN_KEY, runId, { nx: true, ex: ACTIVE_LOCK_SECONDS });
+    const ok = await this.cache.run("run_lock", (r) => r.set(ACTIVE_RUN_KEY, runId, { nx: true, ex: ACTIVE_LOCK_SECONDS }), BG);
     if (ok === "OK") return { acquired: true };
-    const active = await this.redis.get<string>(ACTIVE_RUN_KEY);
+    const active = await this.activeRunId();
     if (active === null) return this.acquireActive(runId, false);
     return { acquired: false, activeRunId: String(active) };
   }
 
   async releaseActive(runId: string): Promise<void> {
-    await this.redis.eval(RELEASE_SCRIPT, [ACTIVE_RUN_KEY], [runId]);
+    await this.cache.eval("run_lock_release", RELEASE_IF_OWNER, [ACTIVE_RUN_KEY], [runId], BG);
   }
 
   async activeRunId(): Promise<string | null> {
-    const v = await this.redis.get<string>(ACTIVE_RUN_KEY);
+    const v = await this.cache.run("run_active", (r) => r.get<string>(ACTIVE_RUN_KEY));
     return v === null ? null : String(v);
   }
 
   async create(run: { id: string; trigger: RunTrigger; dates: string[]; routeIds: number[]; messages: number }): Promise<void> {
     const now = Date.now();
-    const p = this.redis.pipeline();
+    await this.cache.exec("run_create", (p) => {
     p.hset(runKey(run.id), {
       id: run.id,
       trigger: run.trigger,
@@ -119,13 +121,13 @@ export class RunStore {
     p.zadd(RUNS_INDEX_KEY, { score: now, member: run.id });
     p.zremrangebyscore(RUNS_INDEX_KEY, 0, now - this.ttlSeconds * 1000);
     p.expire(RUNS_INDEX_KEY, this.ttlSeconds);
-    await p.exec();
+    }, BG);
   }
 
   /** Marks a run finished immediately (nothing to do, or it could not be enqueued). */
   async finishEarly(runId: string, status: RunStatus, error: string | null): Promise<void> {
     const now = new Date().toISOString();
-    await this.redis.hset(runKey(runId), { started_at: now, finished_at: now, status, ...(error ? { error } : {}) });
+    await this.cache.run("run_finish_early", (r) => r.hset(runKey(runId), { started_at: now, finished_at: now, status, ...(error ? { error } : {}) }), BG);
     await this.releaseActive(runId);
   }
 
@@ -137,9 +139,9 @@ export class RunStore {
   async recordResults(
     runId: string,
     results: readonly RouteResult[],
-    extra?: (p: ReturnType<Redis["pipeline"]>) => void,
+    extra?: (p: Pipeline) => void,
   ): Promise<RunRecord | null> {
-    const p = this.redis.pipeline();
+    const out = await this.cache.exec("run_record", (p) => {
     extra?.(p);
     p.hsetnx(runKey(runId), "started_at", new Date().toISOString());
     const done = results.filter((r) => r.ok).map((r) => String(r.routeId));
@@ -156,7 +158,7 @@ export class RunStore {
     p.expire(retryingKey(runId), this.ttlSeconds);
     p.hlen(routesKey(runId));
     p.hget(runKey(runId), "routes_total");
-    const out = (await p.exec()) as unknown[];
+    }, BG);
     const [outcomes, total] = out.slice(-2).map(Number) as [number, number];
     if (outcomes >= total) return this.finalize(runId);
     return null;
@@ -165,36 +167,36 @@ export class RunStore {
   /** Remembers why a message is being retried (shown if it is dead-lettered later). */
   async noteRetrying(runId: string, routeIds: readonly number[], reason: string): Promise<void> {
     if (routeIds.length === 0) return;
-    const p = this.redis.pipeline();
-    p.hset(retryingKey(runId), Object.fromEntries(routeIds.map((id) => [String(id), reason])));
-    p.expire(retryingKey(runId), this.ttlSeconds);
-    await p.exec();
+    await this.cache.exec("run_note_retrying", (p) => {
+      p.hset(retryingKey(runId), Object.fromEntries(routeIds.map((id) => [String(id), reason])));
+      p.expire(retryingKey(runId), this.ttlSeconds);
+    }, BG);
   }
 
   /** Only the first caller to see completion writes the final status (atomically, in Lua). */
   private async finalize(runId: string): Promise<RunRecord | null> {
-    const first = await this.redis.eval(FINALIZE_SCRIPT, [runKey(runId), routesKey(runId), ACTIVE_RUN_KEY], [new Date().toISOString(), runId]);
+    const first = await this.cache.eval("run_finalize", FINALIZE_SCRIPT, [runKey(runId), routesKey(runId), ACTIVE_RUN_KEY], [new Date().toISOString(), runId], BG);
     return Number(first) === 1 ? this.get(runId) : null;
   }
 
   /** Routes of the run whose scores are not written (for the dead-letter consumer). */
   async notDone(runId: string, routeIds: readonly number[]): Promise<number[]> {
     if (routeIds.length === 0) return [];
-    const outcomes = (await this.redis.hmget(routesKey(runId), ...routeIds.map(String))) as unknown;
-    const values = Array.isArray(outcomes) ? outcomes : routeIds.map((id) => (outcomes as Record<string, unknown> | null)?.[String(id)] ?? null);
+    const fields = routeIds.map(String);
+    const values = valuesFromHmget(await this.cache.run("run_not_done", (r) => r.hmget(routesKey(runId), ...fields), BG), fields);
     return routeIds.filter((_, i) => values[i] !== OK);
   }
 
   async retryReasons(runId: string): Promise<Record<string, string>> {
-    return hashFromReply(await this.redis.hgetall(retryingKey(runId)));
+    return hashFromReply(await this.cache.run("run_retry_reasons", (r) => r.hgetall(retryingKey(runId)), BG));
   }
 
   async get(runId: string): Promise<RunRecord | null> {
-    const p = this.redis.pipeline();
-    p.hgetall(runKey(runId));
-    p.hgetall(routesKey(runId));
-    p.hlen(retryingKey(runId));
-    const [hashReply, routesReply, retrying] = (await p.exec()) as [unknown, unknown, number];
+    const [hashReply, routesReply, retrying] = await this.cache.exec<[unknown, unknown, number]>("run_get", (p) => {
+      p.hgetall(runKey(runId));
+      p.hgetall(routesKey(runId));
+      p.hlen(retryingKey(runId));
+    });
     const hash = hashFromReply(hashReply);
     if (!hash.id) return null;
     return toRecord(hash, hashFromReply(routesReply), Number(retrying));
@@ -202,7 +204,7 @@ export class RunStore {
 
   /** Recent runs (kept `ttlSeconds`), newest first. */
   async list(limit = 20): Promise<RunRecord[]> {
-    const ids = (await this.redis.zrange(RUNS_INDEX_KEY, 0, limit - 1, { rev: true })) as string[];
+    const ids = (await this.cache.run("runs_list", (r) => r.zrange(RUNS_INDEX_KEY, 0, limit - 1, { rev: true }))) as string[];
     const runs = await Promise.all(ids.map((id) => this.get(String(id))));
     return runs.filter((r): r is RunRecord => r !== null);
   }

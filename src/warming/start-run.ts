@@ -2,11 +2,13 @@
  * Starting a warming run (cron tick or operator): pick routes, take the locks, record the run and
  * enqueue messages of `routesPerMessage` routes.
  *
- * Exactly one run per tick: the tick key (`warm_lock:tick:{scheduledTime}`, SET NX EX) makes a
+ * Exactly one run per tick: the tick key (`warm:v1:tick:{scheduledTime}`, SET NX EX) makes a
  * duplicated or overlapping delivery of the same tick enqueue nothing; the active-run lock makes a
  * tick or a trigger during a run start nothing (a manual trigger may `force`).
  */
 import type { AppContext } from "../context";
+import { BACKGROUND_TIMEOUT_MS } from "../cache/client";
+import { keys } from "../cache/keys";
 import { dateRange, todayUtc } from "../dates";
 import { getRoutesByIds, selectTopRoutes } from "../data/routes";
 import { log } from "../log";
@@ -34,7 +36,7 @@ export type StartRunResult =
   | { started: false; reason: "tick_already_handled" | "run_in_progress"; activeRunId?: string };
 
 export function runStore(app: AppContext): RunStore {
-  return new RunStore(app.redis, app.config.runTtlSeconds);
+  return new RunStore(app.cache, app.config.runTtlSeconds);
 }
 
 export async function startRun(app: AppContext, opts: StartRunOptions): Promise<StartRunResult> {
@@ -43,8 +45,8 @@ export async function startRun(app: AppContext, opts: StartRunOptions): Promise<
   const runId = newRunId(now);
 
   if (opts.scheduledTime !== undefined) {
-    const tickKey = `warm_lock:tick:${new Date(opts.scheduledTime).toISOString()}`;
-    const got = await app.redis.set(tickKey, runId, { nx: true, ex: TICK_LOCK_SECONDS });
+    const tickKey = keys.tickLock(new Date(opts.scheduledTime).toISOString());
+    const got = await app.cache.run("tick_lock", (r) => r.set(tickKey, runId, { nx: true, ex: TICK_LOCK_SECONDS }), { timeoutMs: BACKGROUND_TIMEOUT_MS });
     if (got !== "OK") {
       log.info("warm_tick_skipped", { reason: "tick_already_handled", tick: new Date(opts.scheduledTime).toISOString() });
       return { started: false, reason: "tick_already_handled" };

@@ -17,8 +17,10 @@
  *   value read from Redis just before it expired is not served for another full TTL.
  */
 import type { ForecastDay, WeatherStats } from "../scoring";
-import type { Redis } from "../cache/redis";
+import type { CacheClient } from "../cache/client";
+import { keys } from "../cache/keys";
 import { addDays, todayUtc } from "../dates";
+import { isUpstreamUnavailable } from "../errors";
 
 const minDate = (a: string, b: string) => (a < b ? a : b);
 const maxDate = (a: string, b: string) => (a > b ? a : b);
@@ -84,7 +86,7 @@ export class WeatherService {
 
   constructor(
     private readonly source: WeatherSourceConfig,
-    private readonly redis: Redis | null,
+    private readonly cache: CacheClient | null,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -95,21 +97,23 @@ export class WeatherService {
     const end = maxDate(addDays(today, 6), lastDate);
     const archiveEnd = addDays(today, -12);
     const unique = [...new Map(cells.map((c) => [c.key, c])).values()];
-    const fKey = (c: GridCell) => `weather:forecast:${c.key}:${start}:${end}`;
-    const cKey = (c: GridCell) => `weather:climate:${c.key}:${archiveEnd}`;
+    const fKey = (c: GridCell) => keys.weatherForecast(c.key, start, end);
+    const cKey = (c: GridCell) => keys.weatherClimate(c.key, archiveEnd);
+    const isForecastKey = new Set(unique.map(fKey));
 
     const wanted = unique.flatMap((c) => [fKey(c), cKey(c)]).filter((k) => !this.memoGet(k));
-    if (wanted.length && this.redis) {
+    if (wanted.length && this.cache) {
       try {
         this.counters.redisReads++;
-        const values = await this.redis.mget<(string | null)[]>(...wanted);
+        const values = await this.cache.run("weather_read", (r) => r.mget<(string | null)[]>(...wanted));
         values.forEach((v, i) => {
           if (v === null) return;
           this.counters.redisHits++;
-          const ttl = wanted[i]!.startsWith("weather:forecast:") ? FORECAST_TTL_SECONDS : CLIMATE_TTL_SECONDS;
+          const ttl = isForecastKey.has(wanted[i]!) ? FORECAST_TTL_SECONDS : CLIMATE_TTL_SECONDS;
           this.memoSet(wanted[i]!, JSON.parse(v), ttl);
         });
-      } catch {
+      } catch (e) {
+        if (!isUpstreamUnavailable(e, "redis")) throw e;
         // Degraded: Redis unavailable, fetch from the source.
       }
     }
@@ -138,13 +142,14 @@ export class WeatherService {
       }),
     );
 
-    if (toStore.length && this.redis) {
+    if (toStore.length && this.cache) {
       try {
         this.counters.redisWrites++;
-        const p = this.redis.pipeline();
-        for (const [k, v, ttl] of toStore) p.set(k, JSON.stringify(v), { ex: ttl });
-        await p.exec();
-      } catch {
+        await this.cache.exec("weather_write", (p) => {
+          for (const [k, v, ttl] of toStore) p.set(k, JSON.stringify(v), { ex: ttl });
+        });
+      } catch (e) {
+        if (!isUpstreamUnavailable(e, "redis")) throw e;
         // Degraded: the value is still memoised in this isolate.
       }
     }

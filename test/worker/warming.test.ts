@@ -15,6 +15,8 @@ const ADMIN = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
 const redis = new Redis({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN, automaticDeserialization: false });
 // The Worker module itself (same isolate and module instances as the queue consumer the pool runs).
 import workerModule from "../../src/index";
+import { keyPrefixes, keys as redisKeys } from "../../src/cache/keys";
+import { COMPACT_MAX_BYTES, CompactScoreSchema } from "../../src/cache/scores";
 const worker = workerModule as Required<typeof workerModule>;
 
 async function call(path: string, init: RequestInit = {}): Promise<Response> {
@@ -32,18 +34,18 @@ async function waitForFinish(runId: string, timeoutMs = 60_000): Promise<RunReco
     { timeout: timeoutMs, interval: 200 },
   );
   // A finished run has released the one-run-at-a-time lock (the afterEach reset must not hide a leak).
-  expect(await redis.get("warm_active")).toBeNull();
+  expect(await redis.get(redisKeys.activeRun)).toBeNull();
   return run!;
 }
 
 async function resetWarmingState() {
   let cursor = "0";
   do {
-    const [next, keys] = (await redis.scan(cursor, { match: "warm_lock:*", count: 500 })) as [string, string[]];
-    if (keys.length) await redis.del(...keys);
+    const [next, found] = (await redis.scan(cursor, { match: `${keyPrefixes.tickLock}*`, count: 500 })) as [string, string[]];
+    if (found.length) await redis.del(...found);
     cursor = String(next);
   } while (cursor !== "0");
-  await redis.del("warm_active", "warm_dlq");
+  await redis.del(redisKeys.activeRun, redisKeys.deadLetters);
 }
 
 async function deleteScores(routeIds: number[], dates: string[]) {
@@ -91,6 +93,12 @@ describe("cron tick → queue → consumer → Upstash", () => {
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(21600);
     }
+    // Compact values in SafeAscent's format, ≤ 300 bytes a key (the explanation is computed on request).
+    for (const k of keys.filter((_, i) => i % 97 === 0)) {
+      const raw = (await redis.get<string>(k))!;
+      expect(new TextEncoder().encode(raw).byteLength).toBeLessThanOrEqual(COMPACT_MAX_BYTES);
+      expect(CompactScoreSchema.parse(JSON.parse(raw)).target_date).toBe(k.split(":")[2]);
+    }
     const sample = JSON.parse((await redis.get<string>(keys[0]!))!);
     expect(sample.route_id).toBe(routeIds[0]);
     expect(sample.risk_score).toBeGreaterThanOrEqual(0);
@@ -105,10 +113,11 @@ describe("cron tick → queue → consumer → Upstash", () => {
     // The /map index safety_map:{date}: this run's entries are exactly the 200 routes, for each date.
     // (HLEN may exceed 200: the API test files index their own 9000xx routes in the same hashes in
     // parallel, and earlier runs' entries stay until the hash expires; so count this run's entries.)
-    const runStart = Math.floor(Date.parse(done.createdAt) / 1000);
+    // Entries carry their score's expiry (computed + TTL): this run's are at least createdAt + 6 h.
+    const runStart = Math.floor(Date.parse(done.createdAt) / 1000) + 21_600;
     const sortedIds = [...routeIds].sort((a, b) => a - b);
     for (const date of done.dates) {
-      const index = `safety_map:${date}`;
+      const index = redisKeys.mapIndex(date);
       const flat = ((await redis.hgetall(index)) ?? []) as unknown as string[];
       expect(Number(await redis.hlen(index))).toBe(flat.length / 2);
       expect(flat.length / 2).toBeGreaterThanOrEqual(200);
@@ -197,7 +206,7 @@ describe("redelivery and force", () => {
     expect(forced.status).toBe(202);
     const second = (await forced.json()) as { runId: string };
     expect(second.runId).not.toBe(first.runId);
-    expect(await redis.get("warm_active")).toBe(second.runId);
+    expect(await redis.get(redisKeys.activeRun)).toBe(second.runId);
 
     // The first run finishing must leave the lock to the run it names now.
     let firstRun: RunRecord | null = null;
@@ -209,7 +218,7 @@ describe("redelivery and force", () => {
       { timeout: 60_000, interval: 50 },
     );
     const [lockAfterFirst, secondNow] = await Promise.all([
-      redis.get<string>("warm_active"),
+      redis.get<string>(redisKeys.activeRun),
       call(`/admin/runs/${second.runId}`, { headers: ADMIN }).then((r) => r.json() as Promise<RunRecord>),
     ]);
     if (!secondNow.finishedAt) expect(lockAfterFirst).toBe(second.runId);
@@ -267,7 +276,7 @@ describe("failures", () => {
     expect(replayed.run.trigger).toBe("dlq-replay");
     const after = await waitForFinish(replayed.run.id);
     expect(after.status).toBe("succeeded");
-    expect(Number(await redis.llen("warm_dlq"))).toBe(0);
+    expect(Number(await redis.llen(redisKeys.deadLetters))).toBe(0);
   });
 
   it("an invalid queue message is kept as a dead letter, not processed and not retried", async () => {
@@ -279,7 +288,7 @@ describe("failures", () => {
     const result = await (await import("cloudflare:test")).getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual(["poison-1"]);
     expect(result.retryMessages).toEqual([]);
-    const letters = ((await redis.lrange("warm_dlq", 0, -1)) as string[]).map((s) => JSON.parse(s));
+    const letters = ((await redis.lrange(redisKeys.deadLetters, 0, -1)) as string[]).map((s) => JSON.parse(s));
     expect(letters).toHaveLength(1);
     expect(letters[0].reason).toMatch(/^invalid message: routeIds/);
   });
@@ -309,7 +318,7 @@ describe("operator surface", () => {
       expect(res.status, path).toBe(status);
       expect(((await res.json()) as { error: { field: string } }).error.field, path).toBe(field);
     }
-    expect(await redis.get("warm_active")).toBeNull();
+    expect(await redis.get(redisKeys.activeRun)).toBeNull();
   });
 
   it("reports the schedule: the cron expression and the next four UTC fire times", async () => {

@@ -1,7 +1,7 @@
 /** GET /accidents (filters, keyset pagination) and GET /accidents/:id. */
 import { getAccident, listAccidents, type AccidentSummary } from "../../data/queries";
 import { notFound } from "../errors";
-import type { AppRequest } from "../router";
+import type { AppRequest } from "../context";
 import { parseQuery } from "../validate";
 import { decodeCursor, page, pathId } from "./params";
 import { jsonWithEtag } from "./respond";

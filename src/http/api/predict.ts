@@ -5,13 +5,16 @@
  * own key `predict:{date}:{type}:{lat}:{lon}:{elevation}` with single-flight like route scores; the
  * elevation is the caller's (no elevation lookup: unknown → neutral elevation factor).
  */
+import { keys } from "../../cache/keys";
+import { readThrough } from "../../cache/read-through";
 import type { Route } from "../../data/routes";
 import type { DailyScore } from "../../service/score-service";
+import { cacheHeaders } from "../cache-headers";
+import { countTally } from "../counting";
 import { HttpError, badRequest } from "../errors";
-import type { AppRequest } from "../router";
+import type { AppRequest } from "../context";
 import { parseWith } from "../validate";
 import { forecastWindow, requireInWindow } from "./params";
-import { cacheFirst, cacheHeaders, countLater } from "./score-cache";
 import { MAX_BODY_BYTES, PredictBody } from "./schemas";
 
 export const PREDICT_TTL_SECONDS = 900;
@@ -57,7 +60,7 @@ export async function predict(req: AppRequest, _env: unknown, ctx: ExecutionCont
   const b = parseWith(await readJsonBody(req), PredictBody);
   requireInWindow(b.date, "date", forecastWindow());
   const elevationM = b.elevation_m ?? null;
-  const key = `predict:${b.date}:${b.route_type}:${b.latitude}:${b.longitude}:${elevationM ?? "-"}`;
+  const key = keys.predict(`${b.date}:${b.route_type}:${b.latitude}:${b.longitude}:${elevationM ?? "-"}`);
   const point: Route = {
     id: 0,
     name: "point",
@@ -71,12 +74,13 @@ export async function predict(req: AppRequest, _env: unknown, ctx: ExecutionCont
     accidentCount: 0,
     mountainAccidentCount: 0,
   };
-  const result = await cacheFirst(req.app, [key], PREDICT_TTL_SECONDS, async () => {
+  const result = await readThrough(req.app.cache, [key], async () => {
     const [score] = await req.app.scores.computeRouteForecast(point, [b.date]);
     const { route_id: _id, route_name: _name, ...fields } = score as DailyScore;
-    return [JSON.stringify({ location: { latitude: b.latitude, longitude: b.longitude, elevation_m: elevationM, route_type: b.route_type }, ...fields })];
+    const raw = JSON.stringify({ location: { latitude: b.latitude, longitude: b.longitude, elevation_m: elevationM, route_type: b.route_type }, ...fields });
+    return { values: [{ raw, ttlSeconds: PREDICT_TTL_SECONDS }] };
   });
-  countLater(req.app, ctx, { hits: 0, misses: 0, computed: result.tally.computed });
+  countTally(req.app, ctx, { hits: 0, misses: 0, computed: result.tally.computed });
   // A POST answer: not for shared caches.
   return new Response(result.values[0], {
     headers: { "Content-Type": "application/json; charset=utf-8", ...cacheHeaders(result, false) },

@@ -31,5 +31,3 @@ export async function jsonWithEtag(request: Request, body: unknown, headers: Rec
   }
   return new Response(text, { status: 200, headers: { ...headers, "Content-Type": JSON_TYPE, ETag: etag } });
 }
-
-export const cacheControl = (maxAgeSeconds: number) => `public, max-age=${Math.max(0, Math.floor(maxAgeSeconds))}`;

@@ -3,11 +3,11 @@ import { canonicalRouteType, type CanonicalRouteType } from "../../scoring";
 import type { Sql } from "../../data/db";
 import { distinctRouteTypes, listRoutes } from "../../data/queries";
 import type { Route } from "../../data/routes";
-import type { AppRequest } from "../router";
+import type { AppRequest } from "../context";
 import { parseQuery } from "../validate";
 import { decodeCursor, page, pathId } from "./params";
 import { jsonWithEtag } from "./respond";
-import { loadRoute } from "./scores";
+import { loadRoute } from "../../service/route-scores";
 import { RoutesQuery, type RouteViewT } from "./schemas";
 
 /** Route data changes only with an import. */

@@ -221,6 +221,7 @@ export const ForecastRow = z.strictObject({
 export const WeatherUsed = z
   .strictObject({
     status: z.enum(["ok", "forecast_unavailable"]),
+    climate_available: z.boolean().meta({ description: "Whether climate statistics were available (without them no extreme-weather amplification applies)." }),
     notes: z.array(z.string()),
     days: z.array(ForecastRow).nullable().meta({ description: "The forecast rows T−6 … T the score used; null when unavailable (then W = 0.5, spec 13)." }),
   })

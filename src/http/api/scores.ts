@@ -1,46 +1,23 @@
 /**
- * Score endpoints of a route: safety (one date), forecast (7 days), breakdown (why), all cache-first
- * on `safety_score:{route_id}:{date}`; misses computed through the score service once (single-flight)
- * and written back with the warmer's TTL, together with their `safety_map:{date}` index entries.
+ * Score endpoints of a route: safety (one date, the full explanation), forecast (7 days, compact
+ * scores + the weather of each day), breakdown (why). All cache-first through src/service/route-scores.ts;
+ * this module only parses parameters and shapes answers.
  */
 import { pyRound } from "../../scoring";
-import type { AppContext } from "../../context";
-import { addScoreWrites, scoreKey } from "../../cache/scores";
+import { gridCell, weatherForDate } from "../../weather/weather-service";
 import { dateRange } from "../../dates";
 import { accidentBriefs } from "../../data/queries";
-import { getRoutesByIds, type Route } from "../../data/routes";
+import { compactScores, detailScore, loadRoute, parseDetail } from "../../service/route-scores";
 import type { DailyScore } from "../../service/score-service";
-import type { AppRequest } from "../router";
+import type { AppRequest } from "../context";
 import { isAdmin } from "../auth";
-import { HttpError, notFound, unprocessable } from "../errors";
+import { cacheHeaders } from "../cache-headers";
+import { HttpError, unprocessable } from "../errors";
 import { parseQuery } from "../validate";
 import { forecastWindow, pathId, requireInWindow } from "./params";
 import { jsonWithEtag } from "./respond";
-import { cacheFirst, cacheHeaders, countLater } from "./score-cache";
+import { countTally } from "../counting";
 import { BreakdownQuery, FORECAST_WINDOW_DAYS, ForecastQuery, SafetyQuery, type BreakdownT, type ForecastT } from "./schemas";
-
-export async function loadRoute(app: AppContext, id: number): Promise<Route> {
-  const [route] = await getRoutesByIds(app.sql, [id]);
-  if (!route) throw notFound(`route ${id} does not exist or has no coordinates`);
-  return route;
-}
-
-/** The route's scores for `dates`, cache-first; values are the cached JSON strings. */
-function routeScores(app: AppContext, routeId: number, dates: readonly string[], fresh = false) {
-  return cacheFirst(
-    app,
-    dates.map((d) => scoreKey(routeId, d)),
-    app.config.scoreTtlSeconds,
-    async (missing) => {
-      const route = await loadRoute(app, routeId);
-      const scores = await app.scores.computeRouteForecast(route, missing.map((i) => dates[i]!));
-      const raws = scores.map((s) => JSON.stringify(s));
-      // The scores and their /map index entries, in one pipeline (as the warmer writes them).
-      return { raws, write: (p) => addScoreWrites(p, scores, app.config.scoreTtlSeconds, raws) };
-    },
-    fresh,
-  );
-}
 
 /** fresh=true is an operator's action: 401 without a bearer token, 403 with a wrong one. */
 async function requireAdminForFresh(req: AppRequest): Promise<void> {
@@ -57,18 +34,18 @@ function targetDate(date: string | undefined): string {
   return d;
 }
 
-/** GET /routes/:id/safety?date=&fresh= */
+/** GET /routes/:id/safety?date=&fresh= : the full score (its explanation included). */
 export async function safety(req: AppRequest, _env: unknown, ctx: ExecutionContext): Promise<Response> {
   const id = pathId(req.params);
   const q = parseQuery(req, SafetyQuery);
   const date = targetDate(q.date);
   if (q.fresh) await requireAdminForFresh(req);
-  const result = await routeScores(req.app, id, [date], q.fresh);
-  countLater(req.app, ctx, result.tally);
-  return jsonWithEtag(req, result.values[0]!, cacheHeaders(result, !q.fresh));
+  const { raw, read } = await detailScore(req.app, id, date, { fresh: q.fresh });
+  countTally(req.app, ctx, read.tally);
+  return jsonWithEtag(req, raw, cacheHeaders(read, !q.fresh));
 }
 
-/** GET /routes/:id/forecast?start= : the 7 days start … start+6, one MGET, only the missing days computed. */
+/** GET /routes/:id/forecast?start= : the 7 days start … start+6, one read, only the missing days computed. */
 export async function forecast(req: AppRequest, _env: unknown, ctx: ExecutionContext): Promise<Response> {
   const id = pathId(req.params);
   const q = parseQuery(req, ForecastQuery);
@@ -81,33 +58,38 @@ export async function forecast(req: AppRequest, _env: unknown, ctx: ExecutionCon
     );
   }
   const dates = dateRange(start, FORECAST_WINDOW_DAYS);
-  const result = await routeScores(req.app, id, dates);
-  countLater(req.app, ctx, result.tally);
-  const scores = result.values.map((v) => JSON.parse(v) as DailyScore);
+  const [{ scores, read }, route] = await Promise.all([compactScores(req.app, id, dates), loadRoute(req.app, id)]);
+  countTally(req.app, ctx, read.tally);
+  // The weather of each day, from the cell's cached forecast (the one the scores were computed from).
+  const cell = gridCell(route.latitude, route.longitude);
+  const cw = (await req.app.weather.forCells([cell], dates[0]!, dates.at(-1)!)).get(cell.key);
   const body: ForecastT = {
     route_id: id,
-    route_name: scores[0]!.route_name,
+    route_name: route.name,
     start,
-    days: scores.map((s, i) => ({
-      date: s.date,
-      risk_score: pyRound(s.risk_score, 1),
-      color_code: s.color_code,
-      num_contributing_accidents: s.num_contributing_accidents,
-      weather: s.weather,
-      computed_at: s.computed_at,
-      cached: result.fromCache[i]!,
-    })),
+    days: scores.map((s, i) => {
+      const w = weatherForDate(cw, s.target_date);
+      return {
+        date: s.target_date,
+        risk_score: s.risk_score,
+        color_code: s.color_code,
+        num_contributing_accidents: s.num_contributing_accidents,
+        weather: { status: s.weather, climate_available: s.climate, notes: w.notes, days: w.forecast },
+        computed_at: s.computed_at,
+        cached: read.fromCache[i]!,
+      };
+    }),
   };
-  return jsonWithEtag(req, body, cacheHeaders(result));
+  return jsonWithEtag(req, body, cacheHeaders(read));
 }
 
 /** GET /routes/:id/breakdown?date= : the factor weights behind the score and its top accidents. */
 export async function breakdown(req: AppRequest, _env: unknown, ctx: ExecutionContext): Promise<Response> {
   const id = pathId(req.params);
   const date = targetDate(parseQuery(req, BreakdownQuery).date);
-  const result = await routeScores(req.app, id, [date]);
-  countLater(req.app, ctx, result.tally);
-  const s = JSON.parse(result.values[0]!) as DailyScore;
+  const { raw, read } = await detailScore(req.app, id, date);
+  countTally(req.app, ctx, read.tally);
+  const s = parseDetail(raw) as DailyScore;
   const top = s.top_contributing_accidents;
   const briefs = await accidentBriefs(req.app.sql, top.map((a) => a.accident_id));
   const m = s.metadata;
@@ -146,5 +128,5 @@ export async function breakdown(req: AppRequest, _env: unknown, ctx: ExecutionCo
       influence: a.total_influence,
     })),
   };
-  return jsonWithEtag(req, body, cacheHeaders(result));
+  return jsonWithEtag(req, body, cacheHeaders(read));
 }

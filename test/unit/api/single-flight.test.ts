@@ -14,8 +14,8 @@ function memoryLocks() {
       held.set(key, token);
       return true;
     },
-    async release(key) {
-      held.delete(key);
+    async release(key, token) {
+      if (held.get(key) === token) held.delete(key); // compare-and-delete, as the Redis store does
     },
   };
   return store;
@@ -115,15 +115,18 @@ describe("SingleFlight", () => {
     expect(results[0]!.role).toBe("fallback");
   });
 
-  it("a computation that outlived the lock TTL does not delete a lock that may be someone else's", async () => {
-    let now = 0;
+  it("a leader releases its lock with its own token: a lock another isolate took since is left alone", async () => {
     const locks = memoryLocks();
-    const flight = new SingleFlight({ lockTtlSeconds: 1, waitMs: 10, pollMs: 1 }, () => now);
-    await flight.run("k", locks, async () => null, async () => {
-      now += 1500; // 1.5 s pass
+    const released: [string, string][] = [];
+    const spying: LockStore = { acquire: locks.acquire, release: async (k, t) => (released.push([k, t]), locks.release(k, t)) };
+    const flight = new SingleFlight({ lockTtlSeconds: 1, waitMs: 10, pollMs: 1 });
+    let token = "";
+    await flight.run("k", spying, async () => null, async () => {
+      token = locks.held.get(lockKey("k"))!;
       locks.held.set(lockKey("k"), "next-leader"); // the lock expired and another isolate took it
       return "v";
     });
+    expect(released).toEqual([[lockKey("k"), token]]);
     expect(locks.held.get(lockKey("k"))).toBe("next-leader");
   });
 });

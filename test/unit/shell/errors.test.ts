@@ -6,7 +6,7 @@ import { NeonDbError } from "@neondatabase/serverless";
 import { describe, expect, it } from "vitest";
 import { classifyPostgresError } from "../../../src/data/db";
 import { isUnavailableSqlState, UpstreamUnavailable } from "../../../src/errors";
-import { onError } from "../../../src/http/router";
+import { onError } from "../../../src/http/errors";
 
 const pgError = (code: string, message = "boom") => Object.assign(new NeonDbError(message), { code });
 const connectionError = (cause: unknown) => Object.assign(new NeonDbError(`Error connecting to database: ${cause}`), { sourceError: cause });

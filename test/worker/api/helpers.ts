@@ -14,6 +14,7 @@ import { Redis } from "@upstash/redis";
 import entry from "../../../src/index";
 import { createSql } from "../../../src/data/db";
 import { dateRange, todayUtc } from "../../../src/dates";
+import { keys } from "../../../src/cache/keys";
 
 export const BASE = "http://edge.test/api/v1";
 export const ADMIN = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
@@ -133,12 +134,12 @@ export function seed(): Promise<void> {
   })());
 }
 
-/** Deletes the score, lock and forecast-lock keys of the given routes for the forecast window. */
+/** Deletes the compact and detail score keys, their locks and the forecast locks of the given routes for the forecast window. */
 export async function clearScores(routeIds: readonly number[]): Promise<void> {
-  const keys = routeIds.flatMap((id) => window7().map((d) => `safety_score:${id}:${d}`));
-  const locks = keys.map((k) => `lock:${k}`);
-  const forecastLocks = routeIds.map((id) => `lock:${window7().map((d) => `safety_score:${id}:${d}`).join("|")}`);
-  const all = [...keys, ...locks, ...forecastLocks];
+  const scoreKeys = routeIds.flatMap((id) => window7().flatMap((d) => [keys.score(id, d), keys.scoreDetail(id, d)]));
+  const locks = scoreKeys.map((k) => keys.lock(k));
+  const forecastLocks = routeIds.map((id) => keys.lock(window7().map((d) => keys.score(id, d)).join("|")));
+  const all = [...scoreKeys, ...locks, ...forecastLocks];
   for (let i = 0; i < all.length; i += 200) await redis.del(...all.slice(i, i + 200));
 }
 

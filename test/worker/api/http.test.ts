@@ -9,6 +9,7 @@ import { appContext } from "../../../src/context";
 import { UpstreamUnavailable } from "../../../src/errors";
 import { ErrorBody, PredictResponse, SafetyResponse } from "../../../src/http/api/schemas";
 import { call, clearScores, env, json, redis, seed } from "./helpers";
+import { keyPrefixes, keys } from "../../../src/cache/keys";
 
 const today = todayUtc();
 const DEGRADED = 900012;
@@ -127,7 +128,7 @@ describe("backing services down", () => {
     const noWeather = { ...env, OPEN_METEO_FORECAST_URL: "http://127.0.0.1:9", OPEN_METEO_ARCHIVE_URL: "http://127.0.0.1:9" };
     // Weather is cached in Redis per 0.01° cell: forget this cell's, so the source is really asked.
     const latitude = -44.95;
-    for (const pattern of ["weather:forecast:-44.95,169.90:*", "weather:climate:-44.95,169.90:*"]) {
+    for (const pattern of [`${keyPrefixes.weather}forecast:-44.95,169.90:*`, `${keyPrefixes.weather}climate:-44.95,169.90:*`]) {
       let cursor = "0";
       do {
         const [next, keys] = (await redis.scan(cursor, { match: pattern, count: 1000 })) as [string, string[]];
@@ -143,6 +144,6 @@ describe("backing services down", () => {
     expect(score.weather.days).toBeNull();
     expect(score.weather.notes.join(" ")).toMatch(/forecast unavailable/);
     if ("extreme_weather" in score.metadata) expect(score.metadata.extreme_weather.enabled).toBe(false);
-    await redis.del(`predict:${today}:alpine:${latitude}:169.9:-`);
+    await redis.del(keys.predict(`${today}:alpine:${latitude}:169.9:-`));
   });
 });

@@ -8,6 +8,7 @@ import { todayUtc } from "../../../src/dates";
 import { RESPONSE_SCHEMAS } from "../../../src/http/api/schemas";
 import { BOX_PARAM, call, clearScores, json, redis, seed } from "./helpers";
 import { validate } from "./json-schema-lite";
+import { keys } from "../../../src/cache/keys";
 
 const ROUTE = 900015;
 const today = todayUtc();
@@ -26,7 +27,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await clearScores([ROUTE]);
-  await redis.del(`predict:${today}:mixed:${latitude}:169.4:-`);
+  await redis.del(keys.predict(`${today}:mixed:${latitude}:169.4:-`));
 });
 
 const EXPECTED: [string, string][] = [

@@ -4,6 +4,7 @@ import { addDays, todayUtc } from "../../../src/dates";
 import { ScoreService } from "../../../src/service/score-service";
 import { ErrorBody, MapResponse, PredictResponse, SafetyResponse } from "../../../src/http/api/schemas";
 import { BOX_PARAM, call, clearScores, json, redis, seed, window7 } from "./helpers";
+import { keys } from "../../../src/cache/keys";
 
 const today = todayUtc();
 // The routes of Zedtest Spire belong to this file; two get warmed.
@@ -12,14 +13,14 @@ const MAP_WARM = [900005, 900006];
 // A point of our own (predict keys are per exact input; a unique latitude keeps runs apart).
 const lat = -44.5 - Math.floor(Math.random() * 1e6) / 1e9;
 const point = { latitude: lat, longitude: 169.5, date: today, route_type: "Alpine", elevation_m: 2500 };
-const predictKey = (p: typeof point) => `predict:${p.date}:${p.route_type.toLowerCase()}:${p.latitude}:${p.longitude}:${p.elevation_m ?? "-"}`;
+const predictKey = (p: typeof point) => keys.predict(`${p.date}:${p.route_type.toLowerCase()}:${p.latitude}:${p.longitude}:${p.elevation_m ?? "-"}`);
 
 const post = (body: unknown, headers: Record<string, string> = { "Content-Type": "application/json" }) =>
   call("/predict", { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
 
 /** The routes' fields of the per-date map index (clearScores deletes only the score keys). */
-const clearMapIndex = (ids: readonly number[]) => Promise.all(window7().map((d) => redis.hdel(`safety_map:${d}`, ...ids.map(String))));
-const mapEntry = async (id: number, date: string) => (await redis.hget<string>(`safety_map:${date}`, String(id))) ?? null;
+const clearMapIndex = (ids: readonly number[]) => Promise.all(window7().map((d) => redis.hdel(keys.mapIndex(d), ...ids.map(String))));
+const mapEntry = async (id: number, date: string) => (await redis.hget<string>(keys.mapIndex(date), String(id))) ?? null;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 beforeAll(async () => {
@@ -68,7 +69,7 @@ describe("POST /predict", () => {
     const res = await post({ ...noElevation, route_type: "BOULDER", latitude: lat - 0.001 });
     expect(res.status).toBe(200);
     expect(PredictResponse.parse(await res.json()).location).toMatchObject({ elevation_m: null, route_type: "boulder" });
-    await redis.del(`predict:${today}:boulder:${lat - 0.001}:169.5:-`);
+    await redis.del(keys.predict(`${today}:boulder:${lat - 0.001}:169.5:-`));
 
     const bad = await post({ ...point, route_type: "big_wall" });
     expect(bad.status).toBe(422);
@@ -150,10 +151,10 @@ describe("GET /map", () => {
     expect(r5.risk).toBe(Math.round(safety.risk_score * 10) / 10);
     expect(r5.color).toBe(safety.color_code);
 
-    // What /map read: the write-back's compact entry "<risk 1dp>|<color>|<computed epoch s>", and the
-    // index hash lives as long as a score (TTL refreshed at each write).
-    expect(await mapEntry(900005, today)).toBe(`${r5.risk}|${safety.color_code}|${Math.floor(Date.parse(safety.computed_at) / 1000)}`);
-    const ttl = Number(await redis.ttl(`safety_map:${today}`));
+    // What /map read: the write-back's compact entry "<risk 1dp>|<color>|<expiry epoch s>" (computed +
+    // the score TTL), and the index hash lives as long as a score (TTL refreshed at each write).
+    expect(await mapEntry(900005, today)).toBe(`${r5.risk}|${safety.color_code}|${Math.floor(Date.parse(safety.computed_at) / 1000) + 21_600}`);
+    const ttl = Number(await redis.ttl(keys.mapIndex(today)));
     expect(ttl).toBeGreaterThan(21_000);
     expect(ttl).toBeLessThanOrEqual(21_600);
   });
@@ -165,7 +166,7 @@ describe("GET /map", () => {
     expect(days.days.map((d) => d.date)).toEqual(window7());
     const spy = vi.spyOn(ScoreService.prototype, "computeRouteForecasts");
     for (const d of days.days) {
-      expect(await mapEntry(900008, d.date)).toBe(`${d.risk_score}|${d.color_code}|${Math.floor(Date.parse(d.computed_at) / 1000)}`);
+      expect(await mapEntry(900008, d.date)).toBe(`${d.risk_score}|${d.color_code}|${Math.floor(Date.parse(d.computed_at) / 1000) + 21_600}`);
       const body = MapResponse.parse(await json(await call(`/map?bbox=169.6,-44.7,169.7,-44.6&date=${d.date}`)));
       expect(body.routes.find((r) => r.id === 900008), d.date).toMatchObject({ risk: d.risk_score, color: d.color_code });
       expect(body.missing).not.toContain(900008);
@@ -173,18 +174,18 @@ describe("GET /map", () => {
     expect(spy).not.toHaveBeenCalled();
   });
 
-  it("reads only the index: an entry computed longer than the score TTL ago is missing; a live one is served as is", async () => {
+  it("reads only the index: an entry past its score's expiry is missing; a live one is served as is", async () => {
     const box = "169.6,-44.7,169.7,-44.6";
     const date = window7()[3]!;
-    const index = `safety_map:${date}`;
+    const index = keys.mapIndex(date);
     const ids = async () => {
       const body = MapResponse.parse(await json(await call(`/map?bbox=${box}&date=${date}`)));
       return { routes: body.routes, missing: body.missing };
     };
-    // The hash's fields do not expire on their own: a stale entry is filtered by its computed time.
-    await redis.hset(index, { "900011": `55.5|orange|${nowSeconds() - 21_600 - 5}` });
+    // The hash's fields do not expire on their own: a stale entry is filtered by the expiry it carries.
+    await redis.hset(index, { "900011": `55.5|orange|${nowSeconds() - 5}` });
     expect((await ids()).missing).toContain(900011);
-    await redis.hset(index, { "900011": `55.5|orange|${nowSeconds() - 21_600 + 120}` });
+    await redis.hset(index, { "900011": `55.5|orange|${nowSeconds() + 120}` });
     expect((await ids()).routes.find((r) => r.id === 900011)).toEqual({ id: 900011, lat: -44.64, lon: 169.63, risk: 55.5, color: "orange" });
     // Malformed entries count as missing, never as an error.
     for (const bad of ["", "55.5|purple|1", "x|red|1", "55.5|red", `55.5|red|${nowSeconds()}|extra`]) {

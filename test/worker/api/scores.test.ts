@@ -5,10 +5,12 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { addDays, todayUtc } from "../../../src/dates";
-import { CACHE_COUNTER_KEY } from "../../../src/cache/scores";
+import { keys } from "../../../src/cache/keys";
+import { CompactScoreSchema } from "../../../src/cache/scores";
+import { appContext } from "../../../src/context";
 import { ScoreService } from "../../../src/service/score-service";
 import { BreakdownResponse, ErrorBody, ForecastResponse, SafetyResponse } from "../../../src/http/api/schemas";
-import { ACCIDENTS, ADMIN, call, clearScores, hash, json, redis, seed, window7 } from "./helpers";
+import { ACCIDENTS, ADMIN, call, clearScores, env, hash, json, redis, seed, window7 } from "./helpers";
 
 // This file's routes (no other file touches their keys).
 const SAFETY = 900001;
@@ -44,9 +46,15 @@ describe("GET /routes/:id/safety", () => {
     expect(["ok", "forecast_unavailable"]).toContain(body.weather.status);
     expect(body).not.toHaveProperty("confidence");
 
-    const ttl = Number(await redis.ttl(`safety_score:${SAFETY}:${today}`));
-    expect(ttl).toBeGreaterThan(21500);
-    expect(ttl).toBeLessThanOrEqual(21600);
+    // The explanation under its own key, the compact score (what warming writes) beside it, same TTL.
+    for (const key of [keys.scoreDetail(SAFETY, today), keys.score(SAFETY, today)]) {
+      const ttl = Number(await redis.ttl(key));
+      expect(ttl).toBeGreaterThan(21500);
+      expect(ttl).toBeLessThanOrEqual(21600);
+    }
+    const compact = CompactScoreSchema.parse(JSON.parse((await redis.get<string>(keys.score(SAFETY, today)))!));
+    expect(compact.risk_score).toBe(Math.round(body.risk_score * 10) / 10);
+    expect(compact.color_code).toBe(body.color_code);
 
     const second = await call(`/routes/${SAFETY}/safety?date=${today}`);
     expect(second.status).toBe(200);
@@ -56,7 +64,7 @@ describe("GET /routes/:id/safety", () => {
   });
 
   it("date defaults to today; Cache-Control max-age is the key's remaining TTL", async () => {
-    await redis.expire(`safety_score:${SAFETY}:${today}`, 1234);
+    await redis.expire(keys.scoreDetail(SAFETY, today), 1234);
     const res = await call(`/routes/${SAFETY}/safety`);
     expect(res.headers.get("X-Cache")).toBe("HIT");
     const maxAge = Number(/max-age=(\d+)/.exec(res.headers.get("Cache-Control")!)![1]);
@@ -112,8 +120,9 @@ describe("GET /routes/:id/safety", () => {
     const after = SafetyResponse.parse(await fresh.json());
     expect(after.computed_at >= before.computed_at).toBe(true);
     // The recomputed value replaced the cached one.
-    const stored = JSON.parse((await redis.get<string>(`safety_score:${FRESH}:${today}`))!);
+    const stored = JSON.parse((await redis.get<string>(keys.scoreDetail(FRESH, today)))!);
     expect(stored.computed_at).toBe(after.computed_at);
+    expect(JSON.parse((await redis.get<string>(keys.score(FRESH, today)))!).computed_at).toBe(after.computed_at);
   });
 
   it("dates outside today … today+6 are 422 naming the field and the range; malformed ones too", async () => {
@@ -147,9 +156,10 @@ describe("GET /routes/:id/safety", () => {
     expect(ErrorBody.parse(await extra.json()).error.field).toBe("dte");
   });
 
-  it("hit/miss/computed counters are incremented after the response (waitUntil)", async () => {
+  it("hit/miss/computed counters are counted in the isolate and flushed to Redis", async () => {
     const read = async () => {
-      const h = await hash(CACHE_COUNTER_KEY);
+      await appContext(env).counters.flush(); // what the next due flush (≤ 5 s later) would write
+      const h = await hash(keys.cacheCounters);
       return { hit: Number(h[`${today}:hit`] ?? 0), miss: Number(h[`${today}:miss`] ?? 0), totalHit: Number(h["total:hit"] ?? 0) };
     };
     const before = await read();

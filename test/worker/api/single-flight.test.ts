@@ -6,13 +6,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { addDays, todayUtc } from "../../../src/dates";
 import { ScoreService } from "../../../src/service/score-service";
+import { CacheClient } from "../../../src/cache/client";
+import { keys } from "../../../src/cache/keys";
 import { SingleFlight, lockKey, redisLockStore } from "../../../src/cache/single-flight";
 import { SafetyResponse } from "../../../src/http/api/schemas";
 import { call, clearScores, redis, seed } from "./helpers";
 
 const ROUTE = 900004;
 const today = todayUtc();
-const key = (date: string) => `safety_score:${ROUTE}:${date}`;
+/** The safety endpoint serves the explanation: its own key (keys.scoreDetail). */
+const key = (date: string) => keys.scoreDetail(ROUTE, date);
 const tag = `sf-test-${crypto.randomUUID()}`;
 
 beforeAll(async () => {
@@ -69,7 +72,7 @@ describe("through the API", () => {
 });
 
 describe("SingleFlight across isolates (separate instances, real Redis lock)", () => {
-  const locks = redisLockStore(redis);
+  const locks = redisLockStore(new CacheClient(redis));
   const options = { lockTtlSeconds: 30, waitMs: 3000, pollMs: 25 };
 
   it("two isolates, one key: one computes, the other waits and reads the value", async () => {
@@ -116,5 +119,16 @@ describe("SingleFlight across isolates (separate instances, real Redis lock)", (
     expect(Date.now() - started).toBeGreaterThanOrEqual(400);
     expect(Date.now() - started).toBeLessThan(5000); // bounded: far below the lock's 30 s
     expect(await redis.get(lockKey(k))).toBe("dead-isolate"); // not ours: left alone
+  });
+
+  it("the lock is released only by its owner: a slow leader never deletes the lock another isolate took since", async () => {
+    const k = `${tag}:d`;
+    await new SingleFlight(options).run(k, locks, async () => null, async () => {
+      // The leader's lock expired meanwhile and another isolate took it.
+      await redis.set(lockKey(k), "next-leader", { ex: 30 });
+      return "value-d";
+    });
+    expect(await redis.get(lockKey(k))).toBe("next-leader");
+    await redis.del(lockKey(k));
   });
 });

@@ -1,0 +1,56 @@
+/**
+ * Every Redis key the Worker reads or writes is built here, and nowhere else.
+ *
+ * Keys carry the version of the shape they hold (`…:v1:…`): a deploy that changes a stored shape
+ * bumps its version, so old values are never misread — they are simply not found and expire.
+ * The one exception is `safety_score:{route_id}:{YYYY-MM-DD}`, SafeAscent's own layout, kept as
+ * it is so the original backend (and `redis-cli GET`) can read what we write; its value is the
+ * original's compact JSON (see src/cache/scores.ts).
+ */
+
+/** Route score for a date: compact JSON, TTL = the score TTL (SafeAscent's layout, unversioned). */
+export const scoreKey = (routeId: number, date: string) => `safety_score:${routeId}:${date}`;
+
+export const keys = {
+  score: scoreKey,
+  /** The full explanation of a route score (top accidents, factors, weather used): computed on request. */
+  scoreDetail: (routeId: number, date: string) => `safety_detail:v1:${routeId}:${date}`,
+  /** Per-date map index: a hash route id → `<risk 1dp>|<color>|<computed epoch s>`. */
+  mapIndex: (date: string) => `safety_map:v1:${date}`,
+  /** A point score of POST /predict, on the predict grid (see src/http). */
+  predict: (pointKey: string) => `predict:v1:${pointKey}`,
+  /** Single-flight lock of a cache key (or of a joined set of keys). */
+  lock: (key: string) => `lock:v1:${key}`,
+  /** API hit/miss/computed counters: a hash `{day}:{name}` / `total:{name}` → count. */
+  cacheCounters: "stats:v1:score_cache",
+
+  /** Daily forecast rows of a weather cell for a date window. */
+  weatherForecast: (cellKey: string, start: string, end: string) => `weather:v1:forecast:${cellKey}:${start}:${end}`,
+  /** Climate statistics of a weather cell for an archive window. */
+  weatherClimate: (cellKey: string, archiveEnd: string) => `weather:v1:climate:${cellKey}:${archiveEnd}`,
+
+  /** The serialised accident corpus of a data version (a cold isolate loads it instead of querying Neon). */
+  corpusSnapshot: (dataVersion: number) => `corpus:v1:${dataVersion}`,
+
+  /** Warming runs (src/warming/runs.ts). */
+  run: (runId: string) => `warm:v1:run:${runId}`,
+  runRoutes: (runId: string) => `warm:v1:run:${runId}:routes`,
+  runRetrying: (runId: string) => `warm:v1:run:${runId}:retrying`,
+  runsIndex: "warm:v1:runs",
+  activeRun: "warm:v1:active",
+  deadLetters: "warm:v1:dlq",
+  /** Once-per-tick lock of a cron tick (its scheduled time, ISO). */
+  tickLock: (scheduledIso: string) => `warm:v1:tick:${scheduledIso}`,
+} as const;
+
+/** Key prefixes, for tools that scan or clear a family (tests, benchmarks). */
+export const keyPrefixes = {
+  score: "safety_score:",
+  scoreDetail: "safety_detail:v1:",
+  mapIndex: "safety_map:v1:",
+  predict: "predict:v1:",
+  lock: "lock:v1:",
+  weather: "weather:v1:",
+  warm: "warm:v1:",
+  tickLock: "warm:v1:tick:",
+} as const;
