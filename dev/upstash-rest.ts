@@ -68,7 +68,7 @@ export const UPSTASH_MAX_REQUEST_BYTES = 10_000_000;
 export const UPSTASH_FAULTS = [
   "hang", // never answers (until the client gives up or the stand-in closes)
   "refuse", // closes the connection without an answer (fetch fails)
-  "respond", // answers `status` (default 503) with `body` (default {"error":"Service Unavailable"})
+  "respond", // answers `status` (default 503) with `body` (a string is sent as text/plain; default "503 Service Unavailable")
 ] as const;
 export type UpstashFaultMode = (typeof UPSTASH_FAULTS)[number];
 
@@ -390,7 +390,13 @@ export async function startUpstashRest(opts: UpstashRestOptions): Promise<Upstas
       const { text: body, bytes, tooLarge } = req.method === "POST" || req.method === "PUT" ? await readBody(req, maxRequestBytes) : { text: "", bytes: 0, tooLarge: false };
       counters.maxRequestBytes = Math.max(counters.maxRequestBytes, bytes);
       if (tooLarge) return send(400, { error: "ERR max request size exceeded" });
-      if (fault?.mode === "respond") return send(fault.status ?? 503, fault.body ?? { error: "Service Unavailable" });
+      if (fault?.mode === "respond") {
+        const payload = fault.body ?? "503 Service Unavailable"; // default: a load balancer's plain-text page
+        if (typeof payload !== "string") return send(fault.status ?? 503, payload);
+        counters.errors++;
+        res.writeHead(fault.status ?? 503, { "content-type": "text/plain" });
+        return res.end(payload);
+      }
       const base64 = String(req.headers["upstash-encoding"] ?? "").toLowerCase() === "base64";
       const tokenIn = Number.parseInt(String(req.headers["upstash-sync-token"] ?? ""), 10);
       const token = Number.isFinite(tokenIn) ? tokenIn : 0;
