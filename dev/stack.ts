@@ -10,7 +10,8 @@
  *   Worker      wrangler dev --local --test-scheduled (local queues, cron via /__scheduled)
  *
  * Secrets never go on a command line (where `ps` shows them to every local user): DATABASE_URL
- * (with the Neon stand-in's password), UPSTASH_REDIS_REST_TOKEN and ADMIN_TOKEN are written to a
+ * (with the Neon stand-in's password), UPSTASH_REDIS_REST_TOKEN, ADMIN_TOKEN (and OPEN_METEO_API_KEY
+ * when set) are written to a
  * `.dev.vars`-format file, mode 0600, in a private directory (mkdtemp, 0700) that wrangler reads
  * with `--env-file`; the directory is removed on close. Other vars stay `--var`. The Upstash token
  * and the database password are generated per run; the admin token is the local dev token (printed).
@@ -131,7 +132,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     describe.push(`open-meteo: stand-in at ${meteo.url}`);
 
     // 4. The Worker: secrets through a private env file, the rest as --var.
-    const secrets: Record<string, string> = { DATABASE_URL: databaseUrl, UPSTASH_REDIS_REST_TOKEN: upstashToken, ADMIN_TOKEN: adminToken };
+    const secrets: Record<string, string> = {
+      DATABASE_URL: databaseUrl,
+      UPSTASH_REDIS_REST_TOKEN: upstashToken,
+      ADMIN_TOKEN: adminToken,
+      // The stand-in accepts dev-professional-key etc. (commercial plans); unset = the free plan.
+      ...(process.env.OPEN_METEO_API_KEY ? { OPEN_METEO_API_KEY: process.env.OPEN_METEO_API_KEY } : {}),
+    };
     const vars: Record<string, string> = {
       NEON_HTTP_ENDPOINT: neonEndpoint,
       UPSTASH_REDIS_REST_URL: upstash.url,
