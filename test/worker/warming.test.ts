@@ -90,6 +90,7 @@ describe("cron tick → queue → consumer → Upstash", () => {
     expect(upstash.commands).toBeGreaterThan(1400);
     expect(upstash.maxRequestBytes).toBeGreaterThan(0);
     expect(upstash.maxRequestBytes).toBeLessThan(upstash.maxRequestBytesLimit / 2);
+    console.log(`budget: largest Upstash request during the warming run ${upstash.maxRequestBytes} bytes = ${((100 * upstash.maxRequestBytes) / upstash.maxRequestBytesLimit).toFixed(2)} % of ${upstash.maxRequestBytesLimit}`);
     expect(done.progressPercent).toBe(100);
     expect(done.durationMs).toBeGreaterThanOrEqual(0);
 

@@ -16,6 +16,7 @@ describe("budgets against Neon's HTTP limits", () => {
     const bytes = inject("importMaxRequestBytes");
     expect(bytes).toBeGreaterThan(1_000_000); // the whole reference export went through
     expect(bytes).toBeLessThan(NEON_MAX_REQUEST_BYTES / 2);
+    console.log(`budget: largest import request ${bytes} bytes = ${((100 * bytes) / NEON_MAX_REQUEST_BYTES).toFixed(1)} % of Neon's ${NEON_MAX_REQUEST_BYTES}`);
   });
 
   it("the corpus query's answer (src/data/accidents.ts, the Worker's call) is under half of Neon's response limit", async () => {
@@ -27,6 +28,7 @@ describe("budgets against Neon's HTTP limits", () => {
       expect(queries).toBe(1);
       expect(maxResponseBytes).toBeGreaterThan(1_000_000);
       expect(maxResponseBytes).toBeLessThan(NEON_MAX_RESPONSE_BYTES / 2);
+      console.log(`budget: corpus answer ${maxResponseBytes} bytes for ${accidents.length} accidents = ${((100 * maxResponseBytes) / NEON_MAX_RESPONSE_BYTES).toFixed(1)} % of Neon's ${NEON_MAX_RESPONSE_BYTES}`);
     } finally {
       await srv.close();
     }
