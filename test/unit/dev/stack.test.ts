@@ -11,12 +11,29 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, expect, inject, it, vi } from "vitest";
 import { createDatabase, dropDatabase } from "../../../dev/postgres.ts";
-import { freePort } from "../../../dev/redis.ts";
+import net from "node:net";
 
 const ROOT = join(import.meta.dirname, "../../..");
 const adminUrl = inject("postgresAdminUrl");
 const realServer = inject("postgresKind") !== "embedded-pglite";
 const dbName = `${process.env.TEST_DATABASE_NAME || "safeascent_test"}_stack`;
+
+/**
+ * A free port below the kernel's ephemeral range: wrangler binds it seconds after we pick it (after
+ * migrating and seeding), and an ephemeral port may be handed to someone else meanwhile.
+ */
+async function freeFixedPort(): Promise<number> {
+  const [low] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * Math.max(1, Math.min(low!, 32_768) - 20_000));
+    const ok = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once("error", () => resolve(false));
+      srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+    });
+    if (ok) return port;
+  }
+}
 
 /** Every process below `root` (children, grandchildren, …), from /proc. */
 function descendants(root: number): number[] {
@@ -55,7 +72,7 @@ it.runIf(realServer)("npm start passes no secret on a command line; the env file
   await createDatabase(adminUrl, dbName, { recreate: true });
   const databaseUrl = new URL(adminUrl);
   databaseUrl.pathname = `/${dbName}`;
-  const port = await freePort();
+  const port = await freeFixedPort();
   const adminToken = `stack-test-admin-${Math.random().toString(36).slice(2)}`;
   // At low priority (inherited by wrangler and workerd): this test must not starve the Worker tests running beside it.
   const child = spawn("nice", ["-n", "15", join(ROOT, "node_modules/.bin/tsx"), "dev/start.ts"], {
