@@ -1,38 +1,102 @@
 /**
  * Neon serverless-driver stand-in: the HTTP `/sql` endpoint (and optionally the WebSocket proxy) in
- * front of any Postgres, so `neon()` from @neondatabase/serverless (1.2) runs unchanged locally.
- * Point the driver at it with `neonConfig.fetchEndpoint = () => "<url>/sql"` (env NEON_HTTP_ENDPOINT).
+ * front of any Postgres, so `neon()` from @neondatabase/serverless (1.2) runs unchanged locally — and
+ * fails the way Neon's proxy fails (shapes from neondatabase/neon proxy/src/serverless/sql_over_http.rs;
+ * see test/fixtures/neon/README.md for each body and its source).
+ * Point the driver at it with `neonConfig.fetchEndpoint = () => "<url>/sql"` (env NEON_HTTP_ENDPOINT)
+ * and give it `srv.connectionString` (the credentials below) as the connection string.
  *
  * HTTP, `POST /sql` (what the driver sends; all params arrive as text or null, bytea as `\x..` hex):
- *  - `{query, params}` -> `{fields:[{name,tableID,columnID,dataTypeID,dataTypeSize,dataTypeModifier,format}],
+ *  - `{query, params}` -> `{fields:[{name,dataTypeID,tableID,columnID,dataTypeSize,dataTypeModifier,format}],
  *    rows, command, rowCount, rowAsArray}`; values are Postgres TEXT output (the driver parses by OID).
  *  - `{queries:[{query, params}, ...]}` -> `{results:[...]}`, all in ONE transaction: BEGIN with
  *    `Neon-Batch-Isolation-Level` (ReadUncommitted|ReadCommitted|RepeatableRead|Serializable),
  *    `Neon-Batch-Read-Only`, `Neon-Batch-Deferrable`; COMMIT, or ROLLBACK on the first error.
  *  - `Neon-Array-Mode: false` returns rows as objects. Queries use the extended protocol like Neon,
  *    so one query holds one statement.
- *  - a Postgres error is HTTP 400 `{message, severity, code, detail, hint, position, ..., constraint,
- *    file, line, routine}` -> the driver throws `NeonDbError` with those fields (e.g. `.code` "23505").
- *  - `Neon-Connection-String` is ignored: every request runs on the configured `databaseUrl`.
- *  - `GET /health` -> `{ok, database}` after `SELECT 1`. Plain POSTs need no CORS; OPTIONS is answered anyway.
+ *  - Credentials: `Neon-Connection-String` must name the user, password and database the stand-in was
+ *    started for (`credentials`, default: those of `databaseUrl`, with a generated password when it
+ *    has none). Like Neon: no header / bad URL / no user / no database / no password -> 400
+ *    (`invalid header: neon-connection-string`, `missing username`, `missing authentication
+ *    credentials: required password`, ...); wrong user or password -> 400 `password authentication
+ *    failed for user '<u>'` (code ""); unknown database -> 500 with the server's FATAL 3D000 fields.
+ *    The host is not checked (one endpoint) and local Postgres runs with trust auth, so this check is
+ *    the only one.
+ *  - Errors always carry Neon's full field set (`message, code, detail, hint, position, internalPosition,
+ *    internalQuery, severity, where, table, column, schema, dataType, constraint, file, line, routine`,
+ *    null or "" when absent). A Postgres error in a query -> 400 with its fields (driver: `NeonDbError`
+ *    with `.code`); the connection lost during a query -> 400 `connection closed`; the backing Postgres
+ *    refusing or unreachable at connect -> 500 (its FATAL fields, or `error connecting to server:
+ *    Connection refused (os error 111)`), never Node's own ECONNREFUSED text.
+ *  - Limits: request body > `maxRequestBytes` -> 413 `request is too large (max is N bytes)`; response
+ *    > `maxResponseBytes` -> 507 `response is too large (max is N bytes)` (defaults: 64 MB each, Neon's
+ *    documented HTTP limits, read as 64,000,000 bytes so the stand-in is never laxer).
+ *  - Session state never leaks: every pooled connection runs `DISCARD ALL` before it is reused (a
+ *    connection that cannot is dropped), as each Neon HTTP request starts from a clean session.
+ *  - `GET /health` -> `{ok, database}` after `SELECT 1`. OPTIONS (CORS preflight) is answered.
+ *
+ * Test controls (loopback only, no auth; see dev/README.md):
+ *  - `GET /__standin/stats`, `POST /__standin/stats/reset`: requests, queries, transactions, errors,
+ *    faults served, session resets, largest request/response body in bytes.
+ *  - `PUT /__standin/fault` `{mode, times?, scope?, status?, body?}`, `DELETE /__standin/fault[?scope=s]`:
+ *    answer the next `times` (default: all) requests as a suspended / unreachable / restarting compute,
+ *    a cancelled query, or hang / reset the connection (see NEON_FAULTS). `scope` limits a fault to
+ *    requests whose connection string carries `?standin_scope=<scope>` (so one test can fail its own
+ *    requests on a shared stand-in). Also as the `fault` start option or `srv.setFault()`.
  *
  * WebSocket (for `Pool`/`Client`): `GET /v1?address=host:port` upgrades and pipes the Postgres wire
- * protocol to the configured database's host:port (the address is ignored). Needs on the client
- * `neonConfig.wsProxy = (h, p) => "127.0.0.1:<port>/v1?address=" + h + ":" + p`,
+ * protocol to the configured database's host:port (the address is ignored; credentials are whatever
+ * the Postgres server checks). Needs on the client `neonConfig.wsProxy = srv.wsProxy`,
  * `useSecureWebSocket = false`, `pipelineConnect = false` (and `webSocketConstructor = ws` in Node).
  * A frame ending in a Terminate message ('X') ends the TCP side (pglite-socket does not close on it).
  *
  * Not emulated: `Neon-Raw-Text-Output: false` (values are always text, which is all the driver asks
- * for), auth tokens / JWT (`Authorization` is ignored), `Neon-Pool-Opt-In`, per-request sessions (SET
- * commands may leak between requests through the pool), row/response size limits, query timeouts.
+ * for), auth tokens / JWT (`Authorization` is ignored), `Neon-Pool-Opt-In`, Neon's 15 s proxy timeout.
  *
  * Standalone: `npx tsx dev/neon-http.ts [--port 4444] [--database-url postgresql://...]`.
  */
+import { randomBytes } from "node:crypto";
 import http from "node:http";
 import net from "node:net";
 import { pathToFileURL } from "node:url";
 import pg from "pg";
 import { WebSocketServer } from "ws";
+
+/** Neon's documented HTTP limits: "a maximum request and response size of 64 MB" (neon.com FAQ, serverless driver). */
+export const NEON_MAX_REQUEST_BYTES = 64_000_000;
+export const NEON_MAX_RESPONSE_BYTES = 64_000_000;
+
+export interface NeonCredentials {
+  user: string;
+  password: string;
+  database: string;
+}
+
+/** Named failures (`mode`), each answered with the status and body Neon sends for it. */
+export const NEON_FAULTS = [
+  "control-plane-unavailable", // 500 "Control plane request failed" (waking a suspended compute failed)
+  "compute-unreachable", // 500 "error connecting to server: Connection refused (os error 111)"
+  "not-accepting-connections", // 500 FATAL 55000 database "…" is not currently accepting connections
+  "cannot-connect-now", // 500 FATAL 57P03 the database system is starting up
+  "too-many-connections", // 500 FATAL 53300 sorry, too many clients already
+  "admin-shutdown", // 400 FATAL 57P01 terminating connection due to administrator command
+  "query-cancelled", // 400 ERROR 57014 canceling statement due to statement timeout
+  "hang", // never answers (until the client gives up or the stand-in closes)
+  "reset", // closes the connection without an answer (fetch fails)
+  "respond", // answers `status` (default 500) with `body` (default a Neon error body)
+] as const;
+export type NeonFaultMode = (typeof NEON_FAULTS)[number];
+
+export interface NeonFault {
+  mode: NeonFaultMode;
+  /** How many requests to fail; default: every request until cleared. */
+  times?: number;
+  /** Only requests whose connection string has `standin_scope=<scope>`. */
+  scope?: string;
+  /** For mode "respond". */
+  status?: number;
+  body?: unknown;
+}
 
 export interface NeonHttpOptions {
   /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
@@ -40,10 +104,29 @@ export interface NeonHttpOptions {
   host?: string;
   /** The Postgres every request runs on. */
   databaseUrl: string;
+  /** What clients must present (default: user, password and database of databaseUrl; a generated password if it has none). */
+  credentials?: Partial<NeonCredentials>;
   /** pg pool size (default 10). */
   poolSize?: number;
   /** Serve the WebSocket proxy on /v1 (default true). */
   webSocket?: boolean;
+  maxRequestBytes?: number;
+  maxResponseBytes?: number;
+  /** A fault active from the start (tests; also settable at run time). */
+  fault?: NeonFault;
+}
+
+export interface NeonHttpStats {
+  requests: number;
+  queries: number;
+  transactions: number;
+  errors: number;
+  faultsServed: number;
+  sessionResets: number;
+  /** Largest `/sql` request body seen, bytes. */
+  maxRequestBytes: number;
+  /** Largest `/sql` response body sent, bytes. */
+  maxResponseBytes: number;
 }
 
 export interface NeonHttpServer {
@@ -52,10 +135,18 @@ export interface NeonHttpServer {
   /** The `/sql` URL for `neonConfig.fetchEndpoint` / NEON_HTTP_ENDPOINT. */
   endpoint: string;
   port: number;
+  /** The backing Postgres. */
   databaseUrl: string;
+  /** The connection string clients must use (DATABASE_URL for the Worker): credentials @ this stand-in. */
+  connectionString: string;
+  credentials: NeonCredentials;
+  limits: { maxRequestBytes: number; maxResponseBytes: number };
   /** For `neonConfig.wsProxy`. */
   wsProxy: (host: string, port: number | string) => string;
-  stats(): { requests: number; queries: number; transactions: number; errors: number };
+  stats(): NeonHttpStats;
+  resetStats(): void;
+  /** Sets (or with null clears) the fault for its scope. */
+  setFault(fault: NeonFault | null, scope?: string): void;
   close(): Promise<void>;
 }
 
@@ -65,9 +156,19 @@ interface QueryIn {
 }
 
 const ERROR_FIELDS = [
-  "severity", "code", "detail", "hint", "position", "internalPosition", "internalQuery", "where", "schema",
-  "table", "column", "dataType", "constraint", "file", "line", "routine",
+  "code", "detail", "hint", "position", "internalPosition", "internalQuery", "severity", "where", "table",
+  "column", "schema", "dataType", "constraint", "file", "line", "routine",
 ] as const;
+
+/** Fields Neon sends as "" rather than null when there is no database error. */
+const EMPTY_STRING_FIELDS = new Set(["code", "severity"]);
+
+/** Neon's error body: every field present, "" or null when absent (as in sql_over_http.rs). */
+export function neonErrorBody(message: string, fields: Partial<Record<(typeof ERROR_FIELDS)[number], string>> = {}): Record<string, unknown> {
+  const body: Record<string, unknown> = { message };
+  for (const f of ERROR_FIELDS) body[f] = fields[f] ?? (EMPTY_STRING_FIELDS.has(f) ? "" : null);
+  return body;
+}
 
 const ISOLATION: Record<string, string> = {
   ReadUncommitted: "READ UNCOMMITTED",
@@ -79,7 +180,16 @@ const ISOLATION: Record<string, string> = {
 /** Every type parses to its raw text: the Neon driver parses by OID on its side. */
 const rawText = { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig;
 
-class BadRequest extends Error {}
+/** An answer Neon's proxy gives instead of running the request. */
+class NeonAnswer extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(typeof body === "object" && body && "message" in body ? String((body as { message: unknown }).message) : `HTTP ${status}`);
+  }
+}
+const userError = (message: string) => new NeonAnswer(400, neonErrorBody(message));
 
 function toParam(v: unknown): string | null {
   if (v === null || v === undefined) return null;
@@ -90,12 +200,12 @@ function toParam(v: unknown): string | null {
 
 function parseQuery(q: unknown): QueryIn {
   const o = q as QueryIn;
-  if (!o || typeof o !== "object" || typeof o.query !== "string") throw new BadRequest("request body must be {query, params} or {queries: [...]}");
-  if (o.params !== undefined && !Array.isArray(o.params)) throw new BadRequest("params must be an array");
+  if (!o || typeof o !== "object" || typeof o.query !== "string") throw userError("could not parse the HTTP request body: expected {query, params} or {queries: [...]}");
+  if (o.params !== undefined && !Array.isArray(o.params)) throw userError("could not parse the HTTP request body: params must be an array");
   return o;
 }
 
-async function runQuery(client: pg.PoolClient | pg.Pool, q: QueryIn, arrayMode: boolean) {
+async function runQuery(client: pg.PoolClient, q: QueryIn, arrayMode: boolean) {
   const config = { text: q.query, values: (q.params ?? []).map(toParam), rowMode: "array", queryMode: "extended" };
   const r = (await client.query(config as pg.QueryArrayConfig)) as pg.QueryArrayResult;
   const fields = r.fields.map((f) => ({
@@ -111,11 +221,66 @@ async function runQuery(client: pg.PoolClient | pg.Pool, q: QueryIn, arrayMode: 
   return { fields, rows, command: r.command, rowCount: r.rowCount, rowAsArray: arrayMode };
 }
 
-function pgErrorBody(e: unknown) {
+/** A pg error's SQLSTATE, if it is a database-side error (not a socket error like ECONNREFUSED). */
+const sqlStateOf = (e: unknown): string | undefined => {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+};
+
+function dbErrorBody(e: unknown) {
   const err = e as Error & Record<string, unknown>;
-  const body: Record<string, unknown> = { message: err?.message ?? String(e) };
-  for (const f of ERROR_FIELDS) if (err?.[f] !== undefined) body[f] = err[f];
-  return body;
+  const fields: Record<string, string> = {};
+  for (const f of ERROR_FIELDS) if (err?.[f] !== undefined && err[f] !== null) fields[f] = String(err[f]);
+  return neonErrorBody(err?.message ?? String(e), fields);
+}
+
+/** Rust's io::Error text for the socket errors Node reports, as Neon's proxy prints them. */
+const IO_TEXT: Record<string, string> = {
+  ECONNREFUSED: "Connection refused (os error 111)",
+  ECONNRESET: "Connection reset by peer (os error 104)",
+  EHOSTUNREACH: "No route to host (os error 113)",
+  ENETUNREACH: "Network is unreachable (os error 101)",
+  ETIMEDOUT: "connection timed out",
+};
+
+/** The backing Postgres failed while we connected: Neon's 500 with its FATAL fields, or its connect error. */
+function connectFailure(e: unknown): NeonAnswer {
+  if (sqlStateOf(e)) return new NeonAnswer(500, dbErrorBody(e));
+  const code = String((e as { code?: unknown })?.code ?? "");
+  return new NeonAnswer(500, neonErrorBody(`error connecting to server: ${IO_TEXT[code] ?? "Connection reset by peer (os error 104)"}`));
+}
+
+/** A query failed: a database error keeps its fields (400); a lost connection is Neon's 400 "connection closed". */
+function queryFailure(e: unknown): NeonAnswer {
+  if (e instanceof NeonAnswer) return e;
+  if (sqlStateOf(e)) return new NeonAnswer(400, dbErrorBody(e));
+  return new NeonAnswer(400, neonErrorBody("connection closed"));
+}
+
+/** Status and body of a named fault (database name for the messages that carry it). */
+export function neonFaultAnswer(fault: NeonFault, database: string): { status: number; body: unknown } {
+  const fatal = (code: string, message: string, file: string, routine: string) =>
+    neonErrorBody(message, { code, severity: "FATAL", file, routine });
+  switch (fault.mode) {
+    case "control-plane-unavailable":
+      return { status: 500, body: neonErrorBody("Control plane request failed") };
+    case "compute-unreachable":
+      return { status: 500, body: neonErrorBody("error connecting to server: Connection refused (os error 111)") };
+    case "not-accepting-connections":
+      return { status: 500, body: fatal("55000", `database "${database}" is not currently accepting connections`, "postinit.c", "CheckMyDatabase") };
+    case "cannot-connect-now":
+      return { status: 500, body: fatal("57P03", "the database system is starting up", "postmaster.c", "ProcessStartupPacket") };
+    case "too-many-connections":
+      return { status: 500, body: fatal("53300", "sorry, too many clients already", "proc.c", "InitProcess") };
+    case "admin-shutdown":
+      return { status: 400, body: fatal("57P01", "terminating connection due to administrator command", "postgres.c", "ProcessInterrupts") };
+    case "query-cancelled":
+      return { status: 400, body: neonErrorBody("canceling statement due to statement timeout", { code: "57014", severity: "ERROR", file: "postgres.c", routine: "ProcessInterrupts" }) };
+    case "respond":
+      return { status: fault.status ?? 500, body: fault.body ?? neonErrorBody("Control plane request failed") };
+    default:
+      throw new Error(`fault ${fault.mode} has no answer`);
+  }
 }
 
 const header = (req: http.IncomingMessage, name: string) => {
@@ -129,107 +294,265 @@ function beginStatement(req: http.IncomingMessage): string {
   const def = header(req, "neon-batch-deferrable");
   let sql = "BEGIN";
   if (iso) {
-    if (!ISOLATION[iso]) throw new BadRequest(`invalid Neon-Batch-Isolation-Level: ${iso}`);
+    if (!ISOLATION[iso]) throw userError("invalid isolation level");
     sql += ` ISOLATION LEVEL ${ISOLATION[iso]}`;
   }
   if (ro === "true") sql += " READ ONLY";
-  else if (ro === "false") sql += " READ WRITE";
   if (def === "true") sql += " DEFERRABLE";
-  else if (def === "false") sql += " NOT DEFERRABLE";
   return sql;
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
+/** Reads the whole body (so the client is not cut off mid-send), keeping at most `limit` bytes. */
+function readBody(req: http.IncomingMessage, limit: number): Promise<{ text: string; bytes: number; tooLarge: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    let bytes = 0;
+    req.on("data", (c: Buffer) => {
+      bytes += c.length;
+      if (bytes <= limit) chunks.push(c);
+      else chunks.length = 0;
+    });
+    req.on("end", () => resolve({ text: bytes <= limit ? Buffer.concat(chunks).toString("utf8") : "", bytes, tooLarge: bytes > limit }));
     req.on("error", reject);
   });
 }
 
-/** Is a pg error a database-side (SQL) error rather than a connection problem? */
-const isSqlError = (e: unknown) => typeof (e as { code?: unknown })?.code === "string" && /^[0-9A-Z]{5}$/.test((e as { code: string }).code);
+/** The connection string's user/password/database, checked like Neon's proxy does (get_conn_info, auth). */
+function checkConnectionString(raw: string | undefined, expected: NeonCredentials): { scope?: string } {
+  if (!raw) throw userError("invalid header: neon-connection-string");
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch (e) {
+    throw userError(`invalid connection string: ${(e as Error).message}`);
+  }
+  if (u.protocol !== "postgres:" && u.protocol !== "postgresql:") throw userError("incorrect scheme");
+  const database = decodeURIComponent(u.pathname.replace(/^\//, ""));
+  if (!database) throw userError("missing database name");
+  const user = decodeURIComponent(u.username);
+  if (!user) throw userError("missing username");
+  const password = decodeURIComponent(u.password);
+  if (!password) throw userError("missing authentication credentials: required password");
+  if (user !== expected.user || password !== expected.password) throw userError(`password authentication failed for user '${user}'`);
+  if (database !== expected.database) {
+    // The role authenticates, then the compute refuses the database at connect: Neon's 500 with the FATAL.
+    throw new NeonAnswer(500, neonErrorBody(`database "${database}" does not exist`, { code: "3D000", severity: "FATAL", file: "postinit.c", routine: "InitPostgres" }));
+  }
+  return { scope: scopeOf(raw) };
+}
+
+/** The `standin_scope` parameter of a connection string, if it parses. */
+function scopeOf(raw: string | undefined): string | undefined {
+  if (!raw || !URL.canParse(raw)) return undefined;
+  return new URL(raw).searchParams.get("standin_scope") ?? undefined;
+}
+
+interface ActiveFault extends NeonFault {
+  remaining: number;
+}
 
 export async function startNeonHttp(opts: NeonHttpOptions): Promise<NeonHttpServer> {
+  const backing = new URL(opts.databaseUrl);
+  const credentials: NeonCredentials = {
+    user: opts.credentials?.user ?? (decodeURIComponent(backing.username) || "postgres"),
+    password: opts.credentials?.password ?? (decodeURIComponent(backing.password) || `standin_${randomBytes(12).toString("hex")}`),
+    database: opts.credentials?.database ?? (decodeURIComponent(backing.pathname.replace(/^\//, "")) || "postgres"),
+  };
+  const limits = {
+    maxRequestBytes: opts.maxRequestBytes ?? NEON_MAX_REQUEST_BYTES,
+    maxResponseBytes: opts.maxResponseBytes ?? NEON_MAX_RESPONSE_BYTES,
+  };
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10, types: rawText, idleTimeoutMillis: 10_000 });
-  pool.on("error", () => {}); // an idle client dropping is not fatal; the next query reconnects
-  const counters = { requests: 0, queries: 0, transactions: 0, errors: 0 };
-  const dbUrl = new URL(opts.databaseUrl);
+  pool.on("error", () => {}); // an idle client dropping is not fatal; the next request reconnects
+  const zero = (): NeonHttpStats => ({ requests: 0, queries: 0, transactions: 0, errors: 0, faultsServed: 0, sessionResets: 0, maxRequestBytes: 0, maxResponseBytes: 0 });
+  let counters = zero();
+  const faults = new Map<string, ActiveFault>(); // scope ("" = every request) -> fault
   const sockets = new Set<net.Socket>();
+  const quiet = new WeakSet<pg.PoolClient>();
+  const hung = new Set<http.ServerResponse>();
+
+  const setFault = (fault: NeonFault | null, scope = fault?.scope ?? "") => {
+    if (!fault) return void faults.delete(scope);
+    if (!NEON_FAULTS.includes(fault.mode)) throw userError(`unknown fault mode ${JSON.stringify(fault.mode)} (one of ${NEON_FAULTS.join(", ")})`);
+    faults.set(scope, { ...fault, remaining: fault.times ?? Infinity });
+  };
+  if (opts.fault) setFault(opts.fault);
+
+  /** The fault this request meets (its scope's, else the global one), counting it down. */
+  const takeFault = (scope: string | undefined): NeonFault | undefined => {
+    const key = scope !== undefined && faults.has(scope) ? scope : "";
+    const f = faults.get(key);
+    if (!f) return undefined;
+    if (--f.remaining <= 0) faults.delete(key);
+    counters.faultsServed++;
+    return f;
+  };
+
+  /** A pooled connection with a clean session (Neon never hands one request's session state to the next). */
+  const withClient = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (e) {
+      throw connectFailure(e);
+    }
+    // A checked-out client reports a dropped connection as an 'error' event too; the failing query answers it.
+    if (!quiet.has(client)) {
+      client.on("error", () => {});
+      quiet.add(client);
+    }
+    let broken = false;
+    try {
+      return await fn(client);
+    } catch (e) {
+      broken = !sqlStateOf(e);
+      throw e;
+    } finally {
+      if (!broken) {
+        try {
+          await client.query("DISCARD ALL");
+          counters.sessionResets++;
+        } catch {
+          broken = true; // a session we cannot reset is not reused
+        }
+      }
+      client.release(broken);
+    }
+  };
+
+  const handleSql = async (req: http.IncomingMessage): Promise<{ status: number; body: unknown }> => {
+    const { scope } = checkConnectionString(header(req, "neon-connection-string"), credentials);
+    const { text, bytes, tooLarge } = await readBody(req, limits.maxRequestBytes);
+    counters.maxRequestBytes = Math.max(counters.maxRequestBytes, bytes);
+    if (tooLarge) return { status: 413, body: neonErrorBody(`request is too large (max is ${limits.maxRequestBytes} bytes)`) };
+    const fault = takeFault(scope);
+    if (fault) return neonFaultAnswer(fault, credentials.database);
+    let body: { queries?: unknown[] } & Partial<QueryIn>;
+    try {
+      body = JSON.parse(text);
+    } catch (e) {
+      throw userError(`could not parse the HTTP request body: ${(e as Error).message}`);
+    }
+    const arrayMode = header(req, "neon-array-mode") === "true";
+
+    let result: unknown;
+    if (Array.isArray(body?.queries)) {
+      const queries = body.queries.map(parseQuery);
+      const begin = beginStatement(req);
+      counters.transactions++;
+      counters.queries += queries.length;
+      result = await withClient(async (client) => {
+        try {
+          await client.query(begin);
+        } catch (e) {
+          throw queryFailure(e);
+        }
+        const results = [];
+        try {
+          for (const q of queries) results.push(await runQuery(client, q, arrayMode));
+          await client.query("COMMIT");
+        } catch (e) {
+          await client.query("ROLLBACK").catch(() => {});
+          throw e;
+        }
+        return { results };
+      }).catch((e) => {
+        throw queryFailure(e);
+      });
+    } else {
+      const q = parseQuery(body);
+      counters.queries++;
+      result = await withClient((client) => runQuery(client, q, arrayMode)).catch((e) => {
+        throw queryFailure(e);
+      });
+    }
+    return { status: 200, body: result };
+  };
 
   const server = http.createServer(async (req, res) => {
     counters.requests++;
     const send = (status: number, body: unknown) => {
       if (status >= 400) counters.errors++;
+      const text = typeof body === "string" ? body : JSON.stringify(body);
       res.writeHead(status, { "content-type": "application/json", "access-control-allow-origin": "*" });
-      res.end(JSON.stringify(body));
+      res.end(text);
+      return Buffer.byteLength(text);
     };
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = url.pathname;
     try {
       if (req.method === "OPTIONS") {
-        res.writeHead(204, {
+        res.writeHead(200, {
+          allow: "OPTIONS, POST",
           "access-control-allow-origin": "*",
-          "access-control-allow-methods": "POST, GET, OPTIONS",
-          "access-control-allow-headers": "*",
+          "access-control-allow-headers": "Authorization, Neon-Connection-String, Neon-Raw-Text-Output, Neon-Array-Mode, Neon-Pool-Opt-In, Neon-Batch-Read-Only, Neon-Batch-Isolation-Level",
           "access-control-max-age": "86400",
         });
         return res.end();
       }
+      if (path.startsWith("/__standin/")) return await admin(req, path, url, send);
       if (path === "/health" && req.method === "GET") {
         try {
           await pool.query("SELECT 1");
           return send(200, { ok: true, database: "reachable" });
         } catch (e) {
-          return send(503, { ok: false, database: (e as Error).message });
+          return send(503, { ok: false, database: connectFailure(e).message });
         }
       }
-      if (path !== "/sql" || req.method !== "POST") return send(404, { message: `not found: ${req.method} ${path} (use POST /sql)` });
+      if (path !== "/sql" || req.method !== "POST") return send(400, JSON.stringify("query is not supported"));
 
-      let body: { queries?: unknown[] } & Partial<QueryIn>;
-      try {
-        body = JSON.parse(await readBody(req));
-      } catch {
-        throw new BadRequest("request body is not valid JSON");
+      // hang / reset happen before anything is read, like a compute that never answers or a dropped TCP connection.
+      const scope = scopeOf(header(req, "neon-connection-string"));
+      const pending = faults.get(scope !== undefined && faults.has(scope) ? scope : "");
+      if (pending?.mode === "hang" || pending?.mode === "reset") {
+        takeFault(scope);
+        if (pending.mode === "reset") return req.socket.destroy();
+        hung.add(res);
+        res.on("close", () => hung.delete(res));
+        return;
       }
-      const arrayMode = header(req, "neon-array-mode") === "true";
-
-      if (Array.isArray(body?.queries)) {
-        const queries = body.queries.map(parseQuery);
-        const begin = beginStatement(req);
-        counters.transactions++;
-        counters.queries += queries.length;
-        const client = await pool.connect();
-        let broken = false;
-        try {
-          await client.query(begin);
-          const results = [];
-          try {
-            for (const q of queries) results.push(await runQuery(client, q, arrayMode));
-            await client.query("COMMIT");
-          } catch (e) {
-            await client.query("ROLLBACK").catch(() => (broken = true));
-            throw e;
-          }
-          return send(200, { results });
-        } catch (e) {
-          broken ||= !isSqlError(e);
-          throw e;
-        } finally {
-          client.release(broken);
-        }
+      const { status, body } = await handleSql(req);
+      const text = JSON.stringify(body);
+      const bytes = Buffer.byteLength(text);
+      if (status === 200 && bytes > limits.maxResponseBytes) {
+        return send(507, neonErrorBody(`response is too large (max is ${limits.maxResponseBytes} bytes)`));
       }
-
-      const q = parseQuery(body);
-      counters.queries++;
-      return send(200, await runQuery(pool, q, arrayMode));
+      counters.maxResponseBytes = Math.max(counters.maxResponseBytes, bytes);
+      send(status, text);
     } catch (e) {
       if (res.headersSent) return;
-      if (e instanceof BadRequest) return send(400, { message: e.message });
-      if (isSqlError(e)) return send(400, pgErrorBody(e));
-      return send(500, { message: `neon-http stand-in: ${(e as Error)?.message ?? e}` });
+      if (e instanceof NeonAnswer) return send(e.status, e.body);
+      send(500, neonErrorBody(`neon-http stand-in: ${(e as Error)?.message ?? e}`));
     }
   });
+
+  const admin = async (req: http.IncomingMessage, path: string, url: URL, send: (s: number, b: unknown) => number) => {
+    counters.requests--; // test controls are not traffic
+    if (path === "/__standin/stats" && req.method === "GET") return send(200, { ...counters, limits });
+    if (path === "/__standin/stats/reset" && req.method === "POST") {
+      counters = zero();
+      return send(200, counters);
+    }
+    if (path === "/__standin/fault") {
+      if (req.method === "GET") return send(200, Object.fromEntries(faults));
+      if (req.method === "DELETE") {
+        setFault(null, url.searchParams.get("scope") ?? "");
+        return send(200, { cleared: true });
+      }
+      if (req.method === "PUT" || req.method === "POST") {
+        const { text } = await readBody(req, 1_000_000);
+        try {
+          setFault(JSON.parse(text) as NeonFault);
+        } catch (e) {
+          if (e instanceof NeonAnswer) throw e;
+          throw userError(`fault must be JSON {mode, times?, scope?, status?, body?}: ${(e as Error).message}`);
+        }
+        return send(200, Object.fromEntries(faults));
+      }
+    }
+    return send(404, { message: `unknown test control ${req.method} ${path}` });
+  };
+
   // No server-side keep-alive timeout: only the client closes idle sockets, so a request is never sent on
   // a socket the server is closing (seen as "fetch failed" after a CPU-busy pause with Node's 5 s default).
   server.keepAliveTimeout = 0;
@@ -244,7 +567,7 @@ export async function startNeonHttp(opts: NeonHttpOptions): Promise<NeonHttpServ
     server.on("upgrade", (req, socket, head) => {
       if (new URL(req.url ?? "/", "http://localhost").pathname !== "/v1") return socket.destroy();
       wss!.handleUpgrade(req, socket, head, (ws) => {
-        const tcp = net.connect({ host: dbUrl.hostname, port: Number(dbUrl.port || 5432) });
+        const tcp = net.connect({ host: backing.hostname, port: Number(backing.port || 5432) });
         const pending: Buffer[] = [];
         tcp.on("connect", () => pending.splice(0).forEach((b) => tcp.write(b)));
         tcp.on("data", (d) => ws.readyState === ws.OPEN && ws.send(d));
@@ -271,14 +594,21 @@ export async function startNeonHttp(opts: NeonHttpOptions): Promise<NeonHttpServ
   const port = (server.address() as net.AddressInfo).port;
   const hostName = opts.host ?? "127.0.0.1";
   const url = `http://${hostName}:${port}`;
+  const enc = encodeURIComponent;
   return {
     url,
     endpoint: `${url}/sql`,
     port,
     databaseUrl: opts.databaseUrl,
+    connectionString: `postgresql://${enc(credentials.user)}:${enc(credentials.password)}@${hostName}:${port}/${enc(credentials.database)}`,
+    credentials,
+    limits,
     wsProxy: (h, p) => `${hostName}:${port}/v1?address=${h}:${p}`,
     stats: () => ({ ...counters }),
+    resetStats: () => void (counters = zero()),
+    setFault,
     async close() {
+      for (const r of hung) r.destroy();
       for (const c of wss?.clients ?? []) c.terminate();
       wss?.close();
       for (const s of sockets) s.destroy();
@@ -300,7 +630,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     closePg = r.close;
   }
   const srv = await startNeonHttp({ port: i >= 0 ? Number(process.argv[i + 1]) : 4444, databaseUrl });
-  console.log(`neon-http: ${srv.endpoint} -> ${databaseUrl} (NEON_HTTP_ENDPOINT=${srv.endpoint})`);
+  console.log(`neon-http: ${srv.endpoint} in front of ${databaseUrl.replace(/\/\/([^:@/]+):[^@/]+@/, "//$1:***@")}`);
+  console.log(`  NEON_HTTP_ENDPOINT=${srv.endpoint}`);
+  console.log(`  DATABASE_URL=${srv.connectionString}`);
   const stop = async () => {
     await srv.close();
     await closePg();

@@ -8,8 +8,18 @@
  *   Upstash     dev/upstash-rest.ts: the Upstash REST protocol in front of that Redis
  *   Open-Meteo  dev/open-meteo.ts: deterministic forecast and archive responses
  *   Worker      wrangler dev --local --test-scheduled (local queues, cron via /__scheduled)
+ *
+ * Secrets never go on a command line (where `ps` shows them to every local user): DATABASE_URL
+ * (with the Neon stand-in's password), UPSTASH_REDIS_REST_TOKEN, ADMIN_TOKEN (and OPEN_METEO_API_KEY
+ * when set) are written to a
+ * `.dev.vars`-format file, mode 0600, in a private directory (mkdtemp, 0700) that wrangler reads
+ * with `--env-file`; the directory is removed on close. Other vars stay `--var`. The Upstash token
+ * and the database password are generated per run; the admin token is the local dev token (printed).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { createDatabase, resolvePostgres } from "./postgres";
@@ -48,11 +58,16 @@ export interface StackOptions {
 export interface Stack {
   baseUrl: string;
   adminToken: string;
+  /** The Worker's DATABASE_URL: the Neon stand-in's credentials at its address (a secret). */
   databaseUrl: string;
   neonEndpoint: string;
   upstash: { url: string; token: string };
   openMeteoUrl: string;
   describe: string[];
+  /** The private `--env-file` wrangler reads the secrets from (removed on close). */
+  secretsFile: string;
+  /** wrangler's process id while the Worker runs. */
+  workerPid(): number | undefined;
   /** Requests the stand-ins have served so far (benchmarks diff two readings). */
   counters(): { neonQueries: number; upstashRequests: number; upstashCommands: number; openMeteoFetches: number };
   /** Restart only the Worker (a fresh isolate), keeping the backends. */
@@ -64,7 +79,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const log = opts.log ?? ((l: string) => console.log(`[stack] ${l}`));
   const port = opts.port ?? 8787;
   const adminToken = opts.adminToken ?? "dev-admin-token-change-me";
-  const upstashToken = "dev-upstash-token";
+  const upstashToken = `dev-upstash-${randomBytes(16).toString("hex")}`;
   const closers: (() => Promise<void>)[] = [];
   const describe: string[] = [];
   const close = async () => {
@@ -76,17 +91,20 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     // 1. Postgres (+ its Neon HTTP face), migrated and seeded.
     const pg = await resolvePostgres({ dataDir: join(ROOT, ".dev-data/pglite"), local: !opts.embedded });
     closers.push(pg.close);
-    let databaseUrl = pg.databaseUrl;
+    let backingUrl = pg.databaseUrl;
     if (pg.kind === "local-server") {
-      databaseUrl = await createDatabase(pg.databaseUrl, opts.databaseName ?? "safeascent", { recreate: opts.recreateDatabase ?? false });
+      backingUrl = await createDatabase(pg.databaseUrl, opts.databaseName ?? "safeascent", { recreate: opts.recreateDatabase ?? false });
     }
-    const neonHttp = await startNeonHttp({ port: Number(process.env.NEON_HTTP_PORT ?? 0), databaseUrl });
+    // The stand-in checks the connection string like Neon: the Worker gets its credentials (a generated
+    // password when the local server has none), never the backing URL.
+    const neonHttp = await startNeonHttp({ port: Number(process.env.NEON_HTTP_PORT ?? 0), databaseUrl: backingUrl });
     closers.push(neonHttp.close);
     const neonEndpoint = neonHttp.endpoint;
+    const databaseUrl = neonHttp.connectionString;
     neonConfig.fetchEndpoint = () => neonEndpoint;
     const sql = neon(databaseUrl);
     const migrated = await migrate(sql, loadMigrations(join(ROOT, "migrations")));
-    describe.push(`postgres: ${pg.kind} ${redact(databaseUrl)}, migrations applied: ${migrated.applied.join(", ") || "none needed"}`);
+    describe.push(`postgres: ${pg.kind} ${redact(backingUrl)} via Neon stand-in ${neonEndpoint}, migrations applied: ${migrated.applied.join(", ") || "none needed"}`);
 
     const [{ n }] = (await sql`SELECT count(*)::int AS n FROM routes`) as [{ n: number }];
     if (n === 0) {
@@ -113,22 +131,27 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     closers.push(meteo.close);
     describe.push(`open-meteo: stand-in at ${meteo.url}`);
 
-    // 4. The Worker.
-    const vars: Record<string, string> = {
+    // 4. The Worker: secrets through a private env file, the rest as --var.
+    const secrets: Record<string, string> = {
       DATABASE_URL: databaseUrl,
-      NEON_HTTP_ENDPOINT: neonEndpoint,
-      UPSTASH_REDIS_REST_URL: upstash.url,
       UPSTASH_REDIS_REST_TOKEN: upstashToken,
       ADMIN_TOKEN: adminToken,
-      OPEN_METEO_FORECAST_URL: meteo.url,
-      OPEN_METEO_ARCHIVE_URL: meteo.url,
       // The stand-in accepts dev-professional-key etc. (commercial plans); unset = the free plan.
       ...(process.env.OPEN_METEO_API_KEY ? { OPEN_METEO_API_KEY: process.env.OPEN_METEO_API_KEY } : {}),
+    };
+    const vars: Record<string, string> = {
+      NEON_HTTP_ENDPOINT: neonEndpoint,
+      UPSTASH_REDIS_REST_URL: upstash.url,
+      OPEN_METEO_FORECAST_URL: meteo.url,
+      OPEN_METEO_ARCHIVE_URL: meteo.url,
       ...opts.vars,
     };
+    for (const k of Object.keys(secrets)) delete vars[k];
+    const secretsFile = writeSecretsFile(secrets);
+    closers.push(async () => rmSync(resolve(secretsFile, ".."), { recursive: true, force: true }));
     let wrangler: ChildProcess | null = null;
     const startWorker = async () => {
-      wrangler = await startWrangler(port, vars, opts.workerOutput ?? "inherit");
+      wrangler = await startWrangler(port, vars, secretsFile, opts.workerOutput ?? "inherit");
     };
     const stopWorker = async () => {
       if (wrangler) await stopProcess(wrangler);
@@ -148,6 +171,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       upstash: { url: upstash.url, token: upstashToken },
       openMeteoUrl: meteo.url,
       describe,
+      secretsFile,
+      workerPid: () => (wrangler as ChildProcess | null)?.pid,
       counters: () => ({
         neonQueries: neonHttp.stats().queries,
         upstashRequests: upstash.stats().requests,
@@ -166,8 +191,25 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   }
 }
 
-async function startWrangler(port: number, vars: Record<string, string>, output: "inherit" | "quiet"): Promise<ChildProcess> {
+/**
+ * Writes `secrets` as a `.dev.vars`/dotenv file, mode 0600, in a fresh 0700 directory; returns its path.
+ * Values are single-quoted (no escapes apply) with `$` escaped as `\$` (wrangler expands `$VAR`).
+ */
+export function writeSecretsFile(secrets: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "safeascent-secrets-"));
+  chmodSync(dir, 0o700);
+  const lines = Object.entries(secrets).map(([k, v]) => {
+    if (/['\r\n]/.test(v)) throw new Error(`${k} must not contain a single quote or a line break (it goes into wrangler's env file)`);
+    return `${k}='${v.replace(/\$/g, "\\$")}'`;
+  });
+  const file = join(dir, "secrets.dev.vars");
+  writeFileSync(file, `${lines.join("\n")}\n`, { mode: 0o600 });
+  return file;
+}
+
+async function startWrangler(port: number, vars: Record<string, string>, secretsFile: string, output: "inherit" | "quiet"): Promise<ChildProcess> {
   const args = ["dev", "--local", "--test-scheduled", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
+  args.push("--env-file", secretsFile);
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child = spawn(join(ROOT, "node_modules/.bin/wrangler"), args, {
     cwd: ROOT,

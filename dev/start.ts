@@ -6,6 +6,8 @@
  * Environment: PORT (8787), DATABASE_URL, REDIS_URL, ADMIN_TOKEN, TOP_ROUTES, SEED_DIR (a CSV
  * folder in the ../shared/data/safeascent format to import instead of the demo data),
  * STACK_BACKENDS=embedded (ignore local servers: PGlite + in-memory Redis, as on a bare machine).
+ * Secrets reach wrangler through a private env file (dev/stack.ts), never its command line; the
+ * admin token is printed below on purpose (the local dev token), the others never are.
  */
 import { startStack, type Stack } from "./stack";
 

@@ -10,6 +10,17 @@
  *  - `Upstash-Encoding: base64`: every bulk string is base64, arrays element-wise, integers and nulls raw,
  *    and a top-level `OK` stays `OK` (the client special-cases it). Without the header strings are UTF-8.
  *  - a failing single command is HTTP 400 `{"error":"ERR ..."}` (the client throws `UpstashError`).
+ *  - a request body over `maxRequestBytes` (default 10 MB, Upstash's documented limit) is HTTP 400
+ *    `{"error":"ERR max request size exceeded"}` (upstash.com/docs/redis/troubleshooting/max_request_size_exceeded).
+ *  - every answer carries `upstash-sync-token` (the sequence number of the latest write the answer
+ *    reflects), as Upstash does for read-your-writes; with `replica: { lagMs }` reads lag behind writes
+ *    unless the request's token is current (dev/upstash-replica.ts).
+ *
+ * Test controls (loopback only, no auth; see dev/README.md): `GET /__standin/stats` (requests,
+ * commands, errors, faults served, replica reads, largest request body), `POST /__standin/stats/reset`,
+ * `PUT /__standin/fault` `{mode: "hang"|"refuse"|"respond", times?, scope?, status?, body?}`,
+ * `DELETE /__standin/fault[?scope=s]`, `POST /__standin/replica/sync`. A client whose base URL is
+ * `<url>/__scope/<s>` meets the faults of scope `s` (and the unscoped ones); the prefix is otherwise ignored.
  *
  * Backends: a real Redis through ioredis `callBuffer` (binary safe; command names are sent upper-case so
  * ioredis applies no reply transformer, e.g. HGETALL stays a flat array), or an in-memory `ioredis-mock`
@@ -17,17 +28,19 @@
  * unknown-command, arity, WRONGTYPE and non-integer INCR errors, lower-case SET/ZADD/ZRANGE options).
  *
  * Not emulated: pub/sub and other streaming/blocking or connection-state commands (SUBSCRIBE, MONITOR,
- * MULTI/EXEC/WATCH as single commands, SELECT, BLPOP...) which are refused with an error; the
- * `upstash-sync-token` read-your-writes header (a single Redis is always consistent); rate limits and
- * request-size limits; distinguishing a status reply "OK" from a bulk string "OK" (both come back as `OK`).
+ * MULTI/EXEC/WATCH as single commands, SELECT, BLPOP...) which are refused with an error; rate limits
+ * and the per-plan command/bandwidth quotas; distinguishing a status reply "OK" from a bulk string "OK"
+ * (both come back as `OK`).
  *
- * Standalone: `npx tsx dev/upstash-rest.ts [--port 8079] [--token T] [--redis-url redis://...|--memory]`.
+ * Standalone: `npx tsx dev/upstash-rest.ts [--port 8079] [--token T] [--redis-url redis://...|--memory]
+ * [--replica-lag-ms N]`.
  */
 import http from "node:http";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Redis as IORedis } from "ioredis";
 import RedisMock from "ioredis-mock";
+import { isWriteCommand, LaggingReplica } from "./upstash-replica.ts";
 
 export type UpstashBackendKind = "redis" | "memory";
 
@@ -41,6 +54,44 @@ export interface UpstashRestOptions {
   redisUrl?: string;
   /** Force a backend; default: "redis" when redisUrl is given, else "memory". */
   backend?: UpstashBackendKind;
+  /** Largest request body accepted (default 10 MB, Upstash's limit); larger -> 400 `ERR max request size exceeded`. */
+  maxRequestBytes?: number;
+  /** Serve reads like Upstash's global read replicas: visible `lagMs` after the write unless the sync token is current. */
+  replica?: { lagMs: number };
+  /** A fault active from the start (tests; also settable at run time). */
+  fault?: UpstashFault;
+}
+
+/** "Your command exceeds the max request size which is 10MB" (upstash.com/docs/redis/troubleshooting/max_request_size_exceeded). */
+export const UPSTASH_MAX_REQUEST_BYTES = 10_000_000;
+
+export const UPSTASH_FAULTS = [
+  "hang", // never answers (until the client gives up or the stand-in closes)
+  "refuse", // closes the connection without an answer (fetch fails)
+  "respond", // answers `status` (default 503) with `body` (a string is sent as text/plain; default "503 Service Unavailable")
+] as const;
+export type UpstashFaultMode = (typeof UPSTASH_FAULTS)[number];
+
+export interface UpstashFault {
+  mode: UpstashFaultMode;
+  /** How many requests to fail; default: every request until cleared. */
+  times?: number;
+  /** Only requests under `<url>/__scope/<scope>/` (a client whose base URL has that prefix). */
+  scope?: string;
+  status?: number;
+  body?: unknown;
+}
+
+export interface UpstashStats {
+  /** REST requests (test controls not counted) and Redis commands in them. */
+  requests: number;
+  commands: number;
+  errors: number;
+  faultsServed: number;
+  /** Largest request body seen, bytes. */
+  maxRequestBytes: number;
+  /** Reads answered from a lagging replica snapshot. */
+  replicaReads: number;
 }
 
 export interface UpstashRestServer {
@@ -49,8 +100,13 @@ export interface UpstashRestServer {
   token: string;
   port: number;
   backend: UpstashBackendKind;
-  /** HTTP requests served and Redis commands executed since start. */
-  stats(): { requests: number; commands: number; errors: number };
+  maxRequestBytes: number;
+  stats(): UpstashStats;
+  resetStats(): void;
+  /** Sets (or with null clears) the fault for its scope. */
+  setFault(fault: UpstashFault | null, scope?: string): void;
+  /** Makes every write visible to replica reads now. */
+  syncReplica(): void;
   close(): Promise<void>;
 }
 
@@ -246,41 +302,105 @@ function encode(v: Reply, base64: boolean, top: boolean): unknown {
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e)).replace(/^ReplyError: /, "");
 
-function readBody(req: http.IncomingMessage, limit = 32 * 1024 * 1024): Promise<string> {
+/** Reads the whole body (so the client is not cut off mid-send), keeping at most `limit` bytes. */
+function readBody(req: http.IncomingMessage, limit: number): Promise<{ text: string; bytes: number; tooLarge: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    let size = 0;
+    let bytes = 0;
     req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > limit) reject(new RedisError("ERR max request size exceeded"));
-      else chunks.push(c);
+      bytes += c.length;
+      if (bytes <= limit) chunks.push(c);
+      else chunks.length = 0;
     });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => resolve({ text: bytes <= limit ? Buffer.concat(chunks).toString("utf8") : "", bytes, tooLarge: bytes > limit }));
     req.on("error", reject);
   });
+}
+
+/** `/__scope/<name>/rest…` -> ["name", "/rest…"]: a client whose base URL carries a scope meets that scope's faults. */
+function splitScope(pathname: string): [string | undefined, string] {
+  const m = /^\/__scope\/([^/]+)(\/.*)?$/.exec(pathname);
+  return m ? [decodeURIComponent(m[1]!), m[2] ?? "/"] : [undefined, pathname];
+}
+
+interface ActiveFault extends UpstashFault {
+  remaining: number;
 }
 
 export async function startUpstashRest(opts: UpstashRestOptions): Promise<UpstashRestServer> {
   const kind: UpstashBackendKind = opts.backend ?? (opts.redisUrl ? "redis" : "memory");
   if (kind === "redis" && !opts.redisUrl) throw new Error("startUpstashRest: backend 'redis' needs redisUrl");
   const backend = kind === "redis" ? await redisBackend(opts.redisUrl!) : memoryBackend();
-  const counters = { requests: 0, commands: 0, errors: 0 };
+  const maxRequestBytes = opts.maxRequestBytes ?? UPSTASH_MAX_REQUEST_BYTES;
+  const replica = new LaggingReplica(backend, opts.replica?.lagMs ?? 0);
+  const zero = (): UpstashStats => ({ requests: 0, commands: 0, errors: 0, faultsServed: 0, maxRequestBytes: 0, replicaReads: 0 });
+  let counters = zero();
+  const faults = new Map<string, ActiveFault>(); // scope ("" = every request) -> fault
+  const hung = new Set<http.ServerResponse>();
+
+  const setFault = (fault: UpstashFault | null, scope = fault?.scope ?? "") => {
+    if (!fault) return void faults.delete(scope);
+    if (!UPSTASH_FAULTS.includes(fault.mode)) throw new RedisError(`ERR unknown fault mode ${JSON.stringify(fault.mode)} (one of ${UPSTASH_FAULTS.join(", ")})`);
+    faults.set(scope, { ...fault, remaining: fault.times ?? Infinity });
+  };
+  if (opts.fault) setFault(opts.fault);
+  const takeFault = (scope: string | undefined): UpstashFault | undefined => {
+    const key = scope !== undefined && faults.has(scope) ? scope : "";
+    const f = faults.get(key);
+    if (!f) return undefined;
+    if (--f.remaining <= 0) faults.delete(key);
+    counters.faultsServed++;
+    return f;
+  };
+
+  /** One command: a replica read when it lags for this reader, else the primary. */
+  const readOrExec = async (cmd: Arg[], token: number): Promise<Reply> => {
+    const lagging = await replica.read(cmd, token);
+    if (lagging !== undefined) {
+      counters.replicaReads++;
+      return lagging;
+    }
+    return backend.exec(cmd);
+  };
 
   const server = http.createServer(async (req, res) => {
-    counters.requests++;
+    let syncToken: number | undefined;
     const send = (status: number, body: unknown) => {
       if (status >= 400) counters.errors++;
-      res.writeHead(status, { "content-type": "application/json" });
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (syncToken !== undefined) headers["upstash-sync-token"] = String(syncToken);
+      res.writeHead(status, headers);
       res.end(JSON.stringify(body));
     };
     try {
       const url = new URL(req.url ?? "/", "http://localhost");
+      if (url.pathname.startsWith("/__standin/")) return await admin(req, url, send);
+      counters.requests++;
+      const [scope, pathname] = splitScope(url.pathname);
+      const fault = takeFault(scope);
+      if (fault?.mode === "refuse") return req.socket.destroy();
+      if (fault?.mode === "hang") {
+        hung.add(res);
+        res.on("close", () => hung.delete(res));
+        return;
+      }
       const auth = req.headers.authorization ?? "";
       const given = auth.startsWith("Bearer ") ? auth.slice(7).trim() : url.searchParams.get("_token");
       if (given !== opts.token) return send(401, { error: "Unauthorized" });
+      const { text: body, bytes, tooLarge } = req.method === "POST" || req.method === "PUT" ? await readBody(req, maxRequestBytes) : { text: "", bytes: 0, tooLarge: false };
+      counters.maxRequestBytes = Math.max(counters.maxRequestBytes, bytes);
+      if (tooLarge) return send(400, { error: "ERR max request size exceeded" });
+      if (fault?.mode === "respond") {
+        const payload = fault.body ?? "503 Service Unavailable"; // default: a load balancer's plain-text page
+        if (typeof payload !== "string") return send(fault.status ?? 503, payload);
+        counters.errors++;
+        res.writeHead(fault.status ?? 503, { "content-type": "text/plain" });
+        return res.end(payload);
+      }
       const base64 = String(req.headers["upstash-encoding"] ?? "").toLowerCase() === "base64";
-      const body = req.method === "POST" || req.method === "PUT" ? await readBody(req) : "";
-      const path = url.pathname.replace(/\/+$/, "");
+      const tokenIn = Number.parseInt(String(req.headers["upstash-sync-token"] ?? ""), 10);
+      const token = Number.isFinite(tokenIn) ? tokenIn : 0;
+      const path = pathname.replace(/\/+$/, "");
 
       if (path === "/pipeline" || path === "/multi-exec") {
         let cmds: Arg[][];
@@ -294,7 +414,15 @@ export async function startUpstashRest(opts: UpstashRestOptions): Promise<Upstas
         counters.commands += cmds.length;
         let replies: (Reply | Error)[];
         try {
-          replies = path === "/pipeline" ? await backend.pipeline(cmds) : await backend.multi(cmds);
+          if (path === "/multi-exec" || cmds.some(isWriteCommand)) {
+            // Transactions and requests that write run on the primary.
+            const w = await replica.write(cmds, () => (path === "/pipeline" ? backend.pipeline(cmds) : backend.multi(cmds)));
+            replies = w.result;
+            syncToken = w.token;
+          } else {
+            replies = replica.lagMs > 0 ? await Promise.all(cmds.map((c) => readOrExec(c, token).catch((e: Error) => e))) : await backend.pipeline(cmds);
+            syncToken = replica.observed(token);
+          }
         } catch (e) {
           return send(400, { error: errorText(e) });
         }
@@ -317,7 +445,16 @@ export async function startUpstashRest(opts: UpstashRestOptions): Promise<Upstas
       }
       counters.commands++;
       try {
-        return send(200, { result: encode(await backend.exec(cmd), base64, true) });
+        let reply: Reply;
+        if (isWriteCommand(cmd)) {
+          const w = await replica.write([cmd], () => backend.exec(cmd));
+          reply = w.result;
+          syncToken = w.token;
+        } else {
+          reply = await readOrExec(cmd, token);
+          syncToken = replica.observed(token);
+        }
+        return send(200, { result: encode(reply, base64, true) });
       } catch (e) {
         return send(400, { error: errorText(e) });
       }
@@ -325,6 +462,37 @@ export async function startUpstashRest(opts: UpstashRestOptions): Promise<Upstas
       if (!res.headersSent) send(500, { error: `ERR internal: ${errorText(e)}` });
     }
   });
+
+  const admin = async (req: http.IncomingMessage, url: URL, send: (s: number, b: unknown) => void) => {
+    const path = url.pathname;
+    if (path === "/__standin/stats" && req.method === "GET") return send(200, { ...counters, maxRequestBytesLimit: maxRequestBytes, replicaLagMs: replica.lagMs });
+    if (path === "/__standin/stats/reset" && req.method === "POST") {
+      counters = zero();
+      return send(200, counters);
+    }
+    if (path === "/__standin/replica/sync" && req.method === "POST") {
+      replica.sync();
+      return send(200, { synced: replica.seq });
+    }
+    if (path === "/__standin/fault") {
+      if (req.method === "GET") return send(200, Object.fromEntries(faults));
+      if (req.method === "DELETE") {
+        setFault(null, url.searchParams.get("scope") ?? "");
+        return send(200, { cleared: true });
+      }
+      if (req.method === "PUT" || req.method === "POST") {
+        const { text } = await readBody(req, 1_000_000);
+        try {
+          setFault(JSON.parse(text) as UpstashFault);
+        } catch (e) {
+          return send(400, { error: e instanceof RedisError ? e.message : `ERR fault must be JSON {mode, times?, scope?, status?, body?}: ${errorText(e)}` });
+        }
+        return send(200, Object.fromEntries(faults));
+      }
+    }
+    return send(404, { error: `ERR unknown test control ${req.method} ${path}` });
+  };
+
   // No server-side keep-alive timeout: only the client closes idle sockets, so a request is never sent on
   // a socket the server is closing (a busy event loop makes that race likely with Node's 5 s default).
   server.keepAliveTimeout = 0;
@@ -339,8 +507,13 @@ export async function startUpstashRest(opts: UpstashRestOptions): Promise<Upstas
     token: opts.token,
     port,
     backend: kind,
+    maxRequestBytes,
     stats: () => ({ ...counters }),
+    resetStats: () => void (counters = zero()),
+    setFault: (f, scope) => setFault(f, scope),
+    syncReplica: () => replica.sync(),
     async close() {
+      for (const r of hung) r.destroy();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await backend.close();
@@ -358,12 +531,14 @@ const argValue = (name: string) => {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { resolveRedis } = await import("./redis.ts");
   const redis = process.argv.includes("--memory") ? undefined : await resolveRedis({ redisUrl: argValue("redis-url") });
+  const lag = argValue("replica-lag-ms");
   const srv = await startUpstashRest({
     port: Number(argValue("port") ?? 8079),
     token: argValue("token") ?? process.env.UPSTASH_REDIS_REST_TOKEN ?? "dev-token",
     redisUrl: redis?.redisUrl,
+    replica: lag ? { lagMs: Number(lag) } : undefined,
   });
-  console.log(`upstash-rest: ${srv.url} (token ${srv.token}, backend ${srv.backend}${redis?.redisUrl ? ` ${redis.redisUrl}` : ""})`);
+  console.log(`upstash-rest: ${srv.url} (backend ${srv.backend}${redis?.redisUrl ? ` ${redis.redisUrl}` : ""}${lag ? `, replica lag ${lag} ms` : ""})`);
   const stop = async () => {
     await srv.close();
     await redis?.close();

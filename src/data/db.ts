@@ -5,7 +5,10 @@
  * This adapter owns Postgres failures: a query either returns its rows, throws
  * `UpstreamUnavailable("postgres")` when the database cannot serve us (the fetch failed or timed
  * out, an HTTP 5xx/429 from Neon's proxy, a SQLSTATE of the connection classes — see
- * `isUnavailableSqlState`), or throws the driver's `NeonDbError` unchanged (a rejected query: a bug).
+ * `isUnavailableSqlState`), or throws the driver's `NeonDbError` unchanged (a rejected query, a
+ * response over Neon's size limit, or a misconfiguration such as a wrong password or database: a bug
+ * to fix, not an outage to wait out). test/unit/dev/neon-classification.test.ts runs each of Neon's
+ * documented error answers (test/fixtures/neon) through this adapter.
  *
  * In local development `NEON_HTTP_ENDPOINT` points the driver at dev/neon-http.ts, which speaks the
  * same `/sql` protocol in front of a plain Postgres, so this module is identical in production.
@@ -32,14 +35,34 @@ class UnavailableStatus extends Error {
   }
 }
 
+/** Neon's "response is too large (max is N bytes)": our query asked for too much, not an outage. */
+const RESPONSE_TOO_LARGE = 507;
+
+/** The SQLSTATE in a Neon error body, if it has one ("" when the proxy itself refused). */
+function sqlStateInBody(body: string): string | undefined {
+  try {
+    const code = (JSON.parse(body) as { code?: unknown }).code;
+    return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The driver's fetch: a timeout on every query, and 5xx/429 turned into a thrown error (the driver
- * would otherwise make them a NeonDbError without a status we could read).
+ * would otherwise make them a NeonDbError without a status we could read). Two 5xx answers are not
+ * outages: 507 (response too large) and a 500 carrying a SQLSTATE outside the connection classes —
+ * Neon sends the database's refusal at connect time (3D000 database does not exist, 28xxx) as a 500;
+ * a misconfiguration must not look like "retry shortly", so it goes to the driver as the 400 it builds
+ * a NeonDbError with `.code` from.
  */
 async function neonFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   const res = await fetch(input, { ...init, signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
-  if (isUnavailableStatus(res.status)) throw new UnavailableStatus(res.status, await res.text().catch(() => ""));
-  return res;
+  if (res.status === RESPONSE_TOO_LARGE || !isUnavailableStatus(res.status)) return res;
+  const body = await res.text().catch(() => "");
+  const code = sqlStateInBody(body);
+  if (code && !isUnavailableSqlState(code)) return new Response(body, { status: 400, headers: res.headers });
+  throw new UnavailableStatus(res.status, body);
 }
 
 /** The driver's error as ours: connection-class failures become UpstreamUnavailable, the rest stays. */

@@ -10,7 +10,9 @@
  *    then the shared reference dataset (../shared/data/safeascent, TEST_DATA_DIR overrides, "none"
  *    skips) is imported with tools/data/importer.ts when the database has no routes yet. A failing
  *    import is reported on the backends line and does not stop the run (tests needing data will fail).
- * 4. Stand-ins on ephemeral ports: Upstash REST, Neon HTTP, Open-Meteo.
+ * 4. Stand-ins on ephemeral ports: Upstash REST, Neon HTTP (checking the credentials it hands out as
+ *    `workerDatabaseUrl`, with Neon's size limits), Open-Meteo. Their test controls (faults, stats)
+ *    are at `<stand-in>/__standin/...` (dev/README.md).
  * 5. One line: `backends: redis=... , postgres=... via neon-http, open-meteo=stand-in`.
  *
  * TEST_BACKENDS=embedded ignores REDIS_URL/DATABASE_URL and local servers and uses the fallbacks
@@ -37,7 +39,7 @@ declare module "vitest" {
     /** Upstash REST stand-in base URL and its token. */
     upstashUrl: string;
     upstashToken: string;
-    /** DATABASE_URL for the Worker's neon(); the stand-in runs it on databaseUrl whatever its host. */
+    /** DATABASE_URL for the Worker's neon(): the Neon stand-in's credentials (it checks them) at its address. */
     workerDatabaseUrl: string;
     /** Neon HTTP stand-in `/sql` URL (NEON_HTTP_ENDPOINT). */
     neonHttpEndpoint: string;
@@ -53,6 +55,8 @@ declare module "vitest" {
     redisKind: "env" | "local-server" | "spawned" | "memory";
     /** What the test database holds: "shared dataset (N routes)", "none", or an import error. */
     dataset: string;
+    /** Largest request body the Neon stand-in saw while the dataset was imported (0 when nothing was imported). */
+    importMaxRequestBytes: number;
     /** Human summary of the backends, as printed. */
     backends: string;
   }
@@ -79,10 +83,12 @@ export default async function setup(project: TestProject) {
     const prepare = async (databaseUrl: string) => {
       const neonHttp = await startNeonHttp({ databaseUrl });
       closers.push(neonHttp.close);
-      const migrated = await runMigrations({ databaseUrl, neonHttpEndpoint: neonHttp.endpoint });
-      return { databaseUrl, neonHttp, migrated, dataset: await seed(databaseUrl, neonHttp.endpoint) };
+      const migrated = await runMigrations({ databaseUrl: neonHttp.connectionString, neonHttpEndpoint: neonHttp.endpoint });
+      neonHttp.resetStats();
+      const dataset = await seed(neonHttp.connectionString, neonHttp.endpoint);
+      return { databaseUrl, neonHttp, migrated, dataset, importMaxRequestBytes: neonHttp.stats().maxRequestBytes };
     };
-    const { databaseUrl, neonHttp, migrated, dataset } =
+    const { databaseUrl, neonHttp, migrated, dataset, importMaxRequestBytes } =
       pgSrv.kind === "embedded-pglite"
         ? await prepare(pgSrv.databaseUrl)
         : // Serialise concurrent test runs on this server while the database is chosen and migrated.
@@ -123,7 +129,7 @@ export default async function setup(project: TestProject) {
 
     project.provide("upstashUrl", upstash.url);
     project.provide("upstashToken", token);
-    project.provide("workerDatabaseUrl", databaseUrl);
+    project.provide("workerDatabaseUrl", neonHttp.connectionString);
     project.provide("neonHttpEndpoint", neonHttp.endpoint);
     project.provide("openMeteoUrl", meteo.url);
     project.provide("databaseUrl", databaseUrl);
@@ -132,6 +138,7 @@ export default async function setup(project: TestProject) {
     project.provide("redisUrl", redisUrl ?? "");
     project.provide("redisKind", redis.kind);
     project.provide("dataset", dataset);
+    project.provide("importMaxRequestBytes", importMaxRequestBytes);
     project.provide("backends", backends);
     console.log(`backends: ${backends}`);
   } catch (e) {
@@ -141,12 +148,12 @@ export default async function setup(project: TestProject) {
   return teardown;
 }
 
-/** Imports the reference dataset into an empty database; returns what the database holds. */
-async function seed(databaseUrl: string, endpoint: string): Promise<string> {
+/** Imports the reference dataset into an empty database (through the Neon stand-in); returns what it holds. */
+async function seed(connectionString: string, endpoint: string): Promise<string> {
   const previous = neonConfig.fetchEndpoint;
   neonConfig.fetchEndpoint = () => endpoint;
   try {
-    const sql = neon(databaseUrl);
+    const sql = neon(connectionString);
     const count = async () => ((await sql`SELECT count(*)::int AS n FROM routes`) as [{ n: number }])[0].n;
     const before = await count();
     if (before > 0) return `${before} routes already`;

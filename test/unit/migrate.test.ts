@@ -43,7 +43,7 @@ describe.skipIf(!realServer)("migrate on a fresh database", () => {
     databaseUrl = await createDatabase(adminUrl, dbName, { recreate: true });
     srv = await startNeonHttp({ databaseUrl, webSocket: false });
     neonConfig.fetchEndpoint = () => srv.endpoint;
-    sql = neon(databaseUrl);
+    sql = neon(srv.connectionString);
   });
   afterAll(async () => {
     await srv?.close();

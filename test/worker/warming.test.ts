@@ -63,6 +63,9 @@ afterEach(async () => {
 
 describe("cron tick → queue → consumer → Upstash", () => {
   it("fills exactly 1,400 keys for the top 200 routes with TTL ≤ 21600 and records a succeeded run", async () => {
+    // The Upstash stand-in's largest-request statistic, from here on (other test files share the
+    // stand-in, so their requests count too: the bound below holds for all of them).
+    await fetch(`${env.UPSTASH_REDIS_REST_URL}/__standin/stats/reset`, { method: "POST" });
     const sendBatch = vi.spyOn(env.WARM_QUEUE, "sendBatch") as unknown as SendBatchSpy;
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ scheduledTime: Date.UTC(2030, 0, 1, 6), cron: "0 */6 * * *" }), env, ctx);
@@ -80,6 +83,14 @@ describe("cron tick → queue → consumer → Upstash", () => {
     const done = await waitForFinish(run.id);
     expect(done.status).toBe("succeeded");
     expect(done.scores).toEqual({ total: 1400, done: 1400, failed: 0 });
+
+    // Budget: no Upstash request of the run came near Upstash's 10 MB max request size (half of it at most).
+    const upstash = (await (await fetch(`${env.UPSTASH_REDIS_REST_URL}/__standin/stats`)).json()) as { maxRequestBytes: number; maxRequestBytesLimit: number; commands: number };
+    expect(upstash.maxRequestBytesLimit).toBe(10_000_000);
+    expect(upstash.commands).toBeGreaterThan(1400);
+    expect(upstash.maxRequestBytes).toBeGreaterThan(0);
+    expect(upstash.maxRequestBytes).toBeLessThan(upstash.maxRequestBytesLimit / 2);
+    console.log(`budget: largest Upstash request during the warming run ${upstash.maxRequestBytes} bytes = ${((100 * upstash.maxRequestBytes) / upstash.maxRequestBytesLimit).toFixed(2)} % of ${upstash.maxRequestBytesLimit}`);
     expect(done.progressPercent).toBe(100);
     expect(done.durationMs).toBeGreaterThanOrEqual(0);
 

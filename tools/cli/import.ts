@@ -142,12 +142,14 @@ async function main(): Promise<number> {
   }
 
   let endpoint = process.env.NEON_HTTP_ENDPOINT || undefined;
+  let clientUrl = databaseUrl;
   let stop = async () => {};
   // Like `npm run migrate`: any Postgres that is not Neon is reached through the local stand-in.
   if (!endpoint && !isNeonHost(databaseUrl)) {
     const { startNeonHttp } = await import("../../dev/neon-http.ts");
     const srv = await startNeonHttp({ databaseUrl, webSocket: false });
     endpoint = srv.endpoint;
+    clientUrl = srv.connectionString; // the stand-in checks credentials like Neon: use the ones it expects
     stop = srv.close;
   }
   if (endpoint) {
@@ -158,7 +160,7 @@ async function main(): Promise<number> {
 
   const progress = progressReporter();
   try {
-    const report = await importDataset(neon(databaseUrl), dir, { onProgress: (p) => progress.update(p) });
+    const report = await importDataset(neon(clientUrl), dir, { onProgress: (p) => progress.update(p) });
     progress.stop();
     printReport(report);
     return 0;

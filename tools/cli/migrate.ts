@@ -38,6 +38,7 @@ export async function runMigrations(opts: {
 }): Promise<MigrateResult & { via: string }> {
   const migrations = loadMigrations(opts.dir);
   let endpoint = opts.neonHttpEndpoint;
+  let clientUrl = opts.databaseUrl;
   let stop = async () => {};
   if (!endpoint && !isNeonHost(opts.databaseUrl)) {
     // A plain local Postgres: create the database if it does not exist yet (Neon's are made in its console).
@@ -47,6 +48,7 @@ export async function runMigrations(opts: {
     const { startNeonHttp } = await import("../../dev/neon-http.ts");
     const srv = await startNeonHttp({ databaseUrl: opts.databaseUrl, webSocket: false });
     endpoint = srv.endpoint;
+    clientUrl = srv.connectionString; // the stand-in checks credentials like Neon: use the ones it expects
     stop = srv.close;
   }
   const previous = neonConfig.fetchEndpoint;
@@ -55,7 +57,7 @@ export async function runMigrations(opts: {
     neonConfig.fetchEndpoint = () => url;
   }
   try {
-    const result = await migrate(neon(opts.databaseUrl), migrations);
+    const result = await migrate(neon(clientUrl), migrations);
     return { ...result, via: !endpoint ? "Neon" : opts.neonHttpEndpoint ? endpoint : `in-process neon-http stand-in (${endpoint})` };
   } finally {
     neonConfig.fetchEndpoint = previous;

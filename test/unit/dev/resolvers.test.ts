@@ -76,7 +76,7 @@ describe("resolvePostgres", () => {
       const srv = await startNeonHttp({ databaseUrl: pglite.databaseUrl });
       try {
         neonConfig.fetchEndpoint = () => srv.endpoint;
-        const sql = neon(pglite.databaseUrl);
+        const sql = neon(srv.connectionString);
         const migrations = loadMigrations("migrations");
         const r = await migrate(sql, migrations);
         expect(r.applied).toEqual(migrations.map((m) => m.name));

@@ -3,12 +3,15 @@
  * global setup found (skipped when there is none) and once over the in-memory backend.
  */
 import { randomUUID } from "node:crypto";
-import { Redis } from "@upstash/redis";
+import { errors as upstashErrors, Redis } from "@upstash/redis";
 import { Redis as IORedis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startUpstashRest, type UpstashRestServer } from "../../../dev/upstash-rest.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { startUpstashRest, UPSTASH_MAX_REQUEST_BYTES, type UpstashRestServer } from "../../../dev/upstash-rest.ts";
 
 const realRedisUrl = inject("redisUrl");
+const FIXTURES = join(import.meta.dirname, "../../fixtures/upstash");
 
 function suite(kind: "redis" | "memory") {
   const token = `tok-${randomUUID()}`;
@@ -211,6 +214,149 @@ function suite(kind: "redis" | "memory") {
     // GET-style path command (token as query parameter)
     const res = await fetch(`${srv.url}/get/${encodeURIComponent(k("w"))}?_token=${token}`);
     expect(await res.json()).toEqual({ result: "hi" });
+  });
+
+  it("every answer carries an upstash-sync-token; each write advances it", async () => {
+    const call = (body: unknown) => fetch(srv.url, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    const a = Number((await call(["set", k("tok"), "1"])).headers.get("upstash-sync-token"));
+    const b = Number((await call(["get", k("tok")])).headers.get("upstash-sync-token"));
+    const c = Number((await call(["incr", k("tok")])).headers.get("upstash-sync-token"));
+    expect(a).toBeGreaterThan(0);
+    expect(b).toBe(a); // a read reflects the same state
+    expect(c).toBeGreaterThan(a);
+  });
+
+  it("answers the documented errors exactly (test/fixtures/upstash)", async () => {
+    const fx = (name: string) => JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), "utf8")) as { path: string; status: number; body: unknown };
+    const call = async (path: string, body: unknown, auth = `Bearer ${token}`) => {
+      const res = await fetch(srv.url + path, { method: "POST", headers: { authorization: auth }, body: typeof body === "string" ? body : JSON.stringify(body) });
+      return { status: res.status, body: await res.json() };
+    };
+    await redis.hset(k("fx-hash"), { f: "v" });
+    const cases: [string, unknown, string?][] = [
+      ["unauthorized", [["get", k("x")]], "Bearer wrong"],
+      ["wrongtype", ["get", k("fx-hash")]],
+      ["pipeline-wrongtype", [["set", k("fx-a"), "1"], ["get", k("fx-hash")]]],
+      ["max-request-size-exceeded", `[["set","${k("fx-big")}","${"x".repeat(UPSTASH_MAX_REQUEST_BYTES)}"]]`],
+    ];
+    for (const [name, body, auth] of cases) {
+      const f = fx(name);
+      expect(await call(f.path, body, auth), name).toEqual({ status: f.status, body: f.body });
+    }
+    expect(await redis.get(k("fx-big"))).toBeNull();
+  });
+
+  it("max request size: 10 MB by default; the client sees UpstashError; the largest body is in the stats", async () => {
+    expect(srv.maxRequestBytes).toBe(10_000_000);
+    const tight = await startUpstashRest({ token, backend: kind, redisUrl: kind === "redis" ? realRedisUrl : undefined, maxRequestBytes: 1_000 });
+    try {
+      const c = new Redis({ url: tight.url, token, automaticDeserialization: false, enableTelemetry: false, retry: false, enableAutoPipelining: false });
+      expect(await c.set(k("lim-ok"), "a".repeat(900))).toBe("OK");
+      await expect(c.set(k("lim-big"), "a".repeat(1_001))).rejects.toThrow(/^ERR max request size exceeded/);
+      expect(await c.get(k("lim-big"))).toBeNull();
+      const stats = tight.stats();
+      expect(stats.maxRequestBytes).toBeGreaterThan(1_001);
+      expect(stats.errors).toBe(1);
+      const viaHttp = (await (await fetch(`${tight.url}/__standin/stats`)).json()) as Record<string, number>;
+      expect(viaHttp).toMatchObject({ maxRequestBytes: stats.maxRequestBytes, maxRequestBytesLimit: 1_000 });
+      await fetch(`${tight.url}/__standin/stats/reset`, { method: "POST" });
+      expect(tight.stats()).toMatchObject({ requests: 0, commands: 0, maxRequestBytes: 0 });
+    } finally {
+      await tight.close();
+    }
+  });
+
+  it("faults: respond (5xx), refuse, hang, times and scope, through the test endpoints", async () => {
+    const ctl = (method: string, body?: unknown, query = "") =>
+      fetch(`${srv.url}/__standin/fault${query}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    const opts = { token, automaticDeserialization: false, enableTelemetry: false, retry: { retries: 0 }, enableAutoPipelining: false };
+    const plain = new Redis({ url: srv.url, ...opts });
+    const scoped = new Redis({ url: `${srv.url}/__scope/t1`, ...opts });
+    await plain.set(k("f"), "v");
+    expect(await scoped.get(k("f"))).toBe("v"); // the scope prefix is otherwise transparent
+
+    expect((await ctl("PUT", { mode: "respond", scope: "t1" })).status).toBe(200);
+    await expect(scoped.get(k("f"))).rejects.toBeInstanceOf(upstashErrors.UpstashJSONParseError);
+    expect(await plain.get(k("f"))).toBe("v");
+    const raw = await fetch(`${srv.url}/__scope/t1/get/x`, { headers: { authorization: `Bearer ${token}` } });
+    expect([raw.status, raw.headers.get("content-type"), await raw.text()]).toEqual([503, "text/plain", "503 Service Unavailable"]);
+    await ctl("DELETE", undefined, "?scope=t1");
+    expect(await scoped.get(k("f"))).toBe("v");
+
+    await ctl("PUT", { mode: "respond", status: 502, body: { error: "Bad Gateway" }, times: 2 });
+    const got = [];
+    for (let i = 0; i < 3; i++) got.push(await plain.get(k("f")).catch((e: Error) => e.message.split(",")[0]));
+    expect(got).toEqual(["Bad Gateway", "Bad Gateway", "v"]);
+
+    srv.setFault({ mode: "refuse", times: 1 });
+    await expect(plain.get(k("f"))).rejects.toThrow(TypeError);
+    srv.setFault({ mode: "hang", times: 1 });
+    await expect(fetch(`${srv.url}/get/x`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(300) })).rejects.toMatchObject({ name: "TimeoutError" });
+    expect(await plain.get(k("f"))).toBe("v");
+    expect(srv.stats().faultsServed).toBeGreaterThanOrEqual(6);
+    expect((await ctl("PUT", { mode: "flood" })).status).toBe(400);
+  });
+
+  describe("replica mode: reads lag behind writes unless the sync token is current", () => {
+    let lagging: UpstashRestServer;
+    const client = (readYourWrites = true) =>
+      new Redis({ url: lagging.url, token, automaticDeserialization: false, enableTelemetry: false, enableAutoPipelining: false, readYourWrites });
+    beforeAll(async () => {
+      lagging = await startUpstashRest({ token, backend: kind, redisUrl: kind === "redis" ? realRedisUrl : undefined, replica: { lagMs: 600_000 } });
+    });
+    afterAll(() => lagging?.close());
+
+    it("the writer reads its writes; another client reads the state before them until the replica syncs", async () => {
+      const writer = client();
+      const reader = client();
+      await writer.set(k("r1"), "old");
+      await writer.hset(k("rh"), { a: "1" });
+      await fetch(`${lagging.url}/__standin/replica/sync`, { method: "POST" });
+      await writer.set(k("r1"), "new");
+      await writer.hset(k("rh"), { a: "2", b: "3" });
+      await writer.set(k("r2"), "fresh");
+      await writer.del(k("r-gone"));
+
+      expect(await writer.get(k("r1"))).toBe("new");
+      expect(await writer.mget(k("r1"), k("r2"))).toEqual(["new", "fresh"]);
+      expect(await reader.get(k("r1"))).toBe("old");
+      expect(await reader.mget(k("r1"), k("r2"))).toEqual(["old", null]);
+      expect(await reader.exists(k("r2"))).toBe(0);
+      expect(await reader.hgetall(k("rh"))).toEqual(["a", "1"]);
+      expect(await reader.hget(k("rh"), "b")).toBeNull();
+      expect(await reader.hlen(k("rh"))).toBe(1);
+      // The reader's token only reflects what the replica has applied: it keeps lagging.
+      expect(await reader.get(k("r2"))).toBeNull();
+      // Without read-your-writes the writer itself reads from the replica.
+      expect(await client(false).get(k("r1"))).toBe("old");
+      expect(lagging.stats().replicaReads).toBeGreaterThanOrEqual(8);
+
+      await fetch(`${lagging.url}/__standin/replica/sync`, { method: "POST" });
+      expect(await reader.get(k("r1"))).toBe("new");
+      expect(await reader.hgetall(k("rh"))).toEqual(["a", "2", "b", "3"]);
+    });
+
+    it("a raw request with the writer's token sees the write", async () => {
+      const set = await fetch(lagging.url, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(["set", k("raw"), "w"]) });
+      const written = set.headers.get("upstash-sync-token")!;
+      const read = (tok?: string) =>
+        fetch(lagging.url, { method: "POST", headers: { authorization: `Bearer ${token}`, ...(tok ? { "upstash-sync-token": tok } : {}) }, body: JSON.stringify(["get", k("raw")]) }).then((r) => r.json());
+      expect(await read()).toEqual({ result: null });
+      expect(await read(String(Number(written) - 1))).toEqual({ result: null });
+      expect(await read(written)).toEqual({ result: "w" });
+    });
+
+    it("with a short lag the write becomes visible by itself", async () => {
+      const quick = await startUpstashRest({ token, backend: kind, redisUrl: kind === "redis" ? realRedisUrl : undefined, replica: { lagMs: 50 } });
+      try {
+        const w = new Redis({ url: quick.url, token, automaticDeserialization: false, enableTelemetry: false });
+        const r = new Redis({ url: quick.url, token, automaticDeserialization: false, enableTelemetry: false, readYourWrites: false });
+        await w.set(k("quick"), "soon");
+        await vi.waitFor(async () => expect(await r.get(k("quick"))).toBe("soon"), { timeout: 5_000, interval: 20 });
+      } finally {
+        await quick.close();
+      }
+    });
   });
 
   if (kind === "redis") {

@@ -67,9 +67,9 @@ beforeAll(async () => {
     databaseUrl = ownPglite.databaseUrl;
   }
   srv = await startNeonHttp({ databaseUrl, webSocket: false });
-  await runMigrations({ databaseUrl, neonHttpEndpoint: srv.endpoint });
+  await runMigrations({ databaseUrl: srv.connectionString, neonHttpEndpoint: srv.endpoint });
   neonConfig.fetchEndpoint = () => srv.endpoint;
-  sql = neon(databaseUrl);
+  sql = neon(srv.connectionString);
 }, 120_000);
 
 afterAll(async () => {
@@ -467,7 +467,7 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<{ cod
     execFile(
       "npx",
       ["tsx", "tools/cli/import.ts", ...args],
-      { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl, NEON_HTTP_ENDPOINT: srv.endpoint, ...env }, timeout: 60_000 },
+      { cwd: ROOT, env: { ...process.env, DATABASE_URL: srv.connectionString, NEON_HTTP_ENDPOINT: srv.endpoint, ...env }, timeout: 60_000 },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
