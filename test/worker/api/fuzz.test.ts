@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { addDays, todayUtc } from "../../../src/dates";
-import { ErrorBody } from "../../../src/http/api/schemas";
+import { ErrorBody } from "../../../src/http/v2/schemas";
 import { call, seed } from "./helpers";
 import { rng } from "../../support/random";
 

@@ -9,7 +9,7 @@ import { routesInBox } from "../../data/queries";
 import type { AppRequest } from "../context";
 import { parseQuery } from "../validate";
 import { forecastWindow, requireInWindow } from "./params";
-import { jsonWithEtag } from "./respond";
+import { jsonWithEtag } from "../respond";
 import { MapQuery, type MapT } from "./schemas";
 
 /** Routes per answer (busiest first): index entries are ~20 bytes, so one HMGET of 5,000 stays ~100 KB. */
