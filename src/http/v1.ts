@@ -87,7 +87,7 @@ export const ENDPOINTS: Endpoint[] = [
     summary: "Every located route of the season with its cached score",
     description:
       "Cache only: one SQL query for the markers and one read of the per-date map index; safety is null for a route without a cached score (nothing is computed). " +
-      "Gzip-compressed when the client accepts it. Cache-Control max-age ≤ 60 s and ≤ the earliest expiry of an embedded score.",
+      "Compressed by the runtime (gzip/br) for clients that accept it. Cache-Control max-age ≤ 60 s and ≤ the earliest expiry of an embedded score.",
     query: MapWithSafetyQuery, response: "MapWithSafety", errors: [422],
   },
   {

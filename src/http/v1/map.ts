@@ -5,15 +5,15 @@
  * the number of routes: one SQL query for the markers (only the columns a marker needs) and one
  * HGETALL of the per-date map index `safety_map:v1:{date}` (~20 bytes a cached route; routes the
  * warmer does not keep hot are simply not in it). Nothing is computed: a route without a live
- * entry has `safety: null`. The JSON is written row by row as text (no intermediate objects) and
- * gzip-compressed for clients that accept it.
+ * entry has `safety: null`. The JSON is written row by row as text (no intermediate objects); the
+ * runtime compresses it for clients that accept gzip/br (workerd and the edge do, see respond.ts).
  */
 import { mapEntryFresh, parseMapEntry, readMapIndex } from "../../cache/scores";
 import { seasonMarkers, type BBox, type MarkerRow, type Season } from "../../data/queries";
 import { todayUtc } from "../../dates";
 import { isUpstreamUnavailable } from "../../errors";
 import type { AppRequest } from "../context";
-import { compressedJson } from "../respond";
+import { jsonText } from "../respond";
 import { parseQuery } from "./params";
 import { MapQuery, MapWithSafetyQuery } from "./schemas";
 
@@ -83,7 +83,7 @@ export async function mapWithSafety(req: AppRequest): Promise<Response> {
     season: q.season ?? "rock",
   };
   const text = `{"routes":[${parts.join(",")}],"meta":${JSON.stringify(meta)}}`;
-  return compressedJson(req, text, {
+  return jsonText(text, {
     "Cache-Control": `public, max-age=${Math.max(0, maxAge)}`,
     ...(degraded ? { "X-Degraded": "cache-unavailable" } : {}),
   });
@@ -99,5 +99,5 @@ export async function mapMarkers(req: AppRequest): Promise<Response> {
   const shown = q.limit === undefined ? rows : rows.slice(0, q.limit);
   const str = stringWriter();
   const markers = `[${shown.map((r) => `${markerText(r, str)},"safety":null}`).join(",")}]`;
-  return compressedJson(req, `{"total":${shown.length},"routes":${markers},"data":${markers}}`, { "Cache-Control": "public, max-age=300" });
+  return jsonText(`{"total":${shown.length},"routes":${markers},"data":${markers}}`, { "Cache-Control": "public, max-age=300" });
 }

@@ -53,7 +53,8 @@ export const BoolString = z.string().transform((s, ctx) => {
 export const DateString = z.string().transform((s, ctx) => {
   const t = s.trim();
   if (!isIsoDate(t)) {
-    const why = /^\d{4}-\d{2}-\d{2}$/.test(t) ? "day value is outside expected range" : "invalid date format, expected YYYY-MM-DD";
+    const m = /^\d{4}-(\d{2})-\d{2}$/.exec(t);
+    const why = !m ? "invalid date format, expected YYYY-MM-DD" : Number(m[1]) < 1 || Number(m[1]) > 12 ? "month value is outside expected range" : "day value is outside expected range";
     issue(ctx, "date_from_datetime_parsing", `Input should be a valid date or datetime, ${why}`, s);
     return z.NEVER;
   }
