@@ -6,6 +6,7 @@
  * confusing failure deep inside a client library.
  */
 import { z } from "zod";
+import { resolveSource, type OpenMeteoSource } from "./weather/open-meteo";
 
 /** The Worker env: wrangler.toml bindings and vars plus the secrets declared in src/secrets.d.ts. */
 export type WorkerEnv = Env;
@@ -41,6 +42,8 @@ const ConfigSchema = z.object({
   WARM_CRON: z.string().min(9, "must be a cron expression"),
   OPEN_METEO_FORECAST_URL: httpUrl,
   OPEN_METEO_ARCHIVE_URL: httpUrl,
+  /** Secret, optional: a commercial Open-Meteo key (customer hosts, `apikey=`). Empty = unset. */
+  OPEN_METEO_API_KEY: z.string().optional(),
   CORS_ORIGINS: z.string().default("*"),
 });
 
@@ -53,7 +56,8 @@ export interface Config {
   warming: { topRoutes: number; routesPerMessage: number; forecastDays: number; retryBaseSeconds: number; cron: string };
   scoreTtlSeconds: number;
   runTtlSeconds: number;
-  openMeteo: { forecastUrl: string; archiveUrl: string };
+  /** Where weather comes from; `apiKey` is a secret: never log it (see src/weather/open-meteo.ts). */
+  openMeteo: OpenMeteoSource;
   /** "*" or an explicit list of allowed browser origins. */
   corsOrigins: "*" | string[];
 }
@@ -86,7 +90,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     warming: { topRoutes: v.TOP_ROUTES, routesPerMessage: v.ROUTES_PER_MESSAGE, forecastDays: v.FORECAST_DAYS, retryBaseSeconds: v.WARM_RETRY_BASE_SECONDS, cron: v.WARM_CRON },
     scoreTtlSeconds: v.SCORE_TTL_SECONDS,
     runTtlSeconds: v.RUN_TTL_SECONDS,
-    openMeteo: { forecastUrl: v.OPEN_METEO_FORECAST_URL, archiveUrl: v.OPEN_METEO_ARCHIVE_URL },
+    openMeteo: resolveSource({ forecastUrl: v.OPEN_METEO_FORECAST_URL, archiveUrl: v.OPEN_METEO_ARCHIVE_URL }, v.OPEN_METEO_API_KEY?.trim() || undefined),
     corsOrigins: origins === "*" ? "*" : origins.split(",").map((o) => o.trim()).filter(Boolean),
   };
 }
