@@ -6,12 +6,13 @@
  * the background (waitUntil) to fill the weather cache.
  */
 import type { ScoreOptions } from "../service/route-scores";
+import { DEFAULT_REQUEST_DEADLINE_MS } from "../weather/weather-service";
 import type { AppRequest } from "./context";
 import { pointComputeGuard, routeComputeGuard } from "./rate-limit";
 
-export const REQUEST_WEATHER_DEADLINE_MS = 2000;
+export const REQUEST_WEATHER_DEADLINE_MS = DEFAULT_REQUEST_DEADLINE_MS;
 
-const weatherBudget = (ctx: ExecutionContext) => ({ deadlineMs: REQUEST_WEATHER_DEADLINE_MS, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) });
+export const weatherBudget = (ctx: ExecutionContext) => ({ deadlineMs: REQUEST_WEATHER_DEADLINE_MS, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) });
 
 /** A route score on a public request. */
 export const routeScoreOptions = (req: AppRequest, ctx: ExecutionContext): ScoreOptions => ({ beforeCompute: routeComputeGuard(req), weather: weatherBudget(ctx) });

@@ -22,6 +22,7 @@ import { addDetailWrite, addScoreWrites, parseCompact, scoreTtl, scoreWrite, typ
 import { addDays, todayUtc } from "../dates";
 import { getRoutesByIds, type Route } from "../data/routes";
 import type { DailyScore } from "./score-service";
+import type { WeatherCallOptions } from "../weather/weather-service";
 
 /** Largest id Postgres can hold in an `integer` column: anything beyond cannot exist. */
 export const MAX_INT32 = 2_147_483_647;
@@ -78,10 +79,7 @@ export function scorableWindow(now = new Date()): DateWindow {
 export const inWindow = (date: string, w: DateWindow) => date >= w.first && date <= w.last;
 
 /** Request-path weather options, handed to the weather service (deadline: answer with the fallback after it). */
-export interface WeatherBudget {
-  deadlineMs?: number;
-  waitUntil?: (p: Promise<unknown>) => void;
-}
+export type WeatherBudget = WeatherCallOptions;
 
 export interface ScoreOptions {
   /** Skip the cache read (an operator's recompute); still write. */
@@ -115,8 +113,8 @@ export function parseDetail(raw: string): DailyScore | null {
 }
 
 /** The score service's computation with the request's weather budget. */
-function compute(app: AppContext, route: Route, dates: readonly string[], _opts: ScoreOptions): Promise<DailyScore[]> {
-  return app.scores.computeRouteForecast(route, dates);
+function compute(app: AppContext, route: Route, dates: readonly string[], opts: ScoreOptions): Promise<DailyScore[]> {
+  return app.scores.computeRouteForecast(route, dates, opts.weather);
 }
 
 /** The route's compact scores for `dates`, cache-first. */

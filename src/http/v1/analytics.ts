@@ -7,10 +7,9 @@ import { pyRound } from "../../scoring";
 import { readHistory, type HistoryRow } from "../../data/history";
 import { routeAccidentMonths } from "../../data/queries";
 import { addDays, todayUtc } from "../../dates";
-import { gridCell } from "../../weather/weather-service";
+import { gridCell, type HourlyWeather, type WeatherCallOptions } from "../../weather/weather-service";
 import { compactScores, inWindow, scorableWindow } from "../../service/route-scores";
 import { REQUEST_WEATHER_DEADLINE_MS, routeScoreOptions } from "../budget";
-import type { AppContext } from "../../context";
 import type { AppRequest } from "../context";
 import { countTally } from "../counting";
 import { jsonWithEtag } from "../respond";
@@ -21,53 +20,9 @@ import { TargetDateQuery, TrendsQuery, type AscentAnalyticsT, type HistoricalTre
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const ANALYSIS_CACHE_CONTROL = "public, max-age=300";
 
-// ------------------------------------------------------------------------ weather (meteo)
+// ------------------------------------------------------------------------ weather
 
-/** The weather service's hourly forecast of a point's cell for one local date. */
-export interface HourlyWeather {
-  timezone: string;
-  hours: {
-    time: string;
-    hour: number;
-    temperature: number | null;
-    precipitation: number | null;
-    wind_speed: number | null;
-    wind_gusts: number | null;
-    cloud_cover: number | null;
-    visibility: number | null;
-  }[];
-}
-
-interface MonthlyFactor {
-  mean: number | null;
-  std: number | null;
-  sampleCount: number;
-}
-
-/** The weather service's monthly volatility of a point's climate cell (5-year archive). */
-export interface MonthlyVolatility {
-  source: "open_meteo_archive";
-  referenceDate: string;
-  months: { month: number; temperature: MonthlyFactor; precipitation: MonthlyFactor; wind_speed: MonthlyFactor }[];
-}
-
-type WeatherCall = { deadlineMs?: number; waitUntil?: (p: Promise<unknown>) => void };
-interface HourlyCapableWeather {
-  hourly?(latitude: number, longitude: number, date: string, opts?: WeatherCall): Promise<HourlyWeather | null>;
-  monthlyVolatility?(latitude: number, longitude: number, referenceDate: string, opts?: WeatherCall): Promise<MonthlyVolatility | null>;
-}
-
-const budget = (ctx: ExecutionContext): WeatherCall => ({ deadlineMs: REQUEST_WEATHER_DEADLINE_MS, waitUntil: (p) => ctx.waitUntil(p) });
-
-async function hourlyWeather(app: AppContext, lat: number, lon: number, date: string, ctx: ExecutionContext): Promise<HourlyWeather | null> {
-  const w = app.weather as unknown as HourlyCapableWeather;
-  return w.hourly ? w.hourly(lat, lon, date, budget(ctx)) : null;
-}
-
-async function volatility(app: AppContext, lat: number, lon: number, referenceDate: string, ctx: ExecutionContext): Promise<MonthlyVolatility | null> {
-  const w = app.weather as unknown as HourlyCapableWeather;
-  return w.monthlyVolatility ? w.monthlyVolatility(lat, lon, referenceDate, budget(ctx)) : null;
-}
+const budget = (ctx: ExecutionContext): WeatherCallOptions => ({ deadlineMs: REQUEST_WEATHER_DEADLINE_MS, waitUntil: (p) => ctx.waitUntil(p) });
 
 // ------------------------------------------------------------------------ historical trends
 
@@ -104,10 +59,10 @@ export async function historicalTrends(req: AppRequest, _env: unknown, ctx: Exec
   const located = route.latitude !== null && route.longitude !== null;
   const [rows, months, currentRow] = await Promise.all([
     readHistory(req.app.sql, route.id, addDays(today, -q.days), today),
-    located ? volatility(req.app, route.latitude!, route.longitude!, q.target_date ?? today, ctx) : null,
+    located ? req.app.weather.monthlyVolatility(route.latitude!, route.longitude!, q.target_date ?? today, budget(ctx)) : null,
     located && inWindow(q.target_date ?? today, scorableWindow())
       ? req.app.weather
-          .forCells([gridCell(route.latitude!, route.longitude!)], q.target_date ?? today, q.target_date ?? today)
+          .forCells([gridCell(route.latitude!, route.longitude!)], q.target_date ?? today, q.target_date ?? today, budget(ctx))
           .then((m) => [...m.values()][0]?.forecast?.find((r) => r.date === (q.target_date ?? today)) ?? null)
       : null,
   ]);
@@ -247,7 +202,7 @@ export async function timeOfDay(req: AppRequest, _env: unknown, ctx: ExecutionCo
   const scorable = inWindow(date, scorableWindow());
   const [base, hourly] = await Promise.all([
     scorable ? compactScores(req.app, route.id, [date], routeScoreOptions(req, ctx)) : null,
-    scorable ? hourlyWeather(req.app, point.latitude, point.longitude, date, ctx) : null,
+    scorable ? req.app.weather.hourly(point.latitude, point.longitude, date, budget(ctx)) : null,
   ]);
   if (base) countTally(req.app, ctx, base.read.tally);
   const baseRisk = base ? base.scores[0]!.risk_score : null;

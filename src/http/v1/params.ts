@@ -93,6 +93,10 @@ function toItem(i: z.core.$ZodIssue, loc: Location, root: unknown, raw: Record<s
     case "invalid_type": {
       if ((i as { input?: unknown }).input === undefined) return { type: "missing", loc: fullLoc, msg: "Field required", input };
       const expected = i.expected;
+      const given = (i as { input?: unknown }).input;
+      if (expected === "number" && typeof given === "string") {
+        return { type: "float_parsing", loc: fullLoc, msg: "Input should be a valid number, unable to parse string as a number", input };
+      }
       if (expected === "number") return { type: "float_type", loc: fullLoc, msg: "Input should be a valid number", input };
       if (expected === "int") return { type: "int_type", loc: fullLoc, msg: "Input should be a valid integer", input };
       if (expected === "string") return { type: "string_type", loc: fullLoc, msg: "Input should be a valid string", input };

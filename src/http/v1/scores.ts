@@ -9,7 +9,7 @@ import { dateRange } from "../../dates";
 import { gridCell } from "../../weather/weather-service";
 import { compactScores, detailScore, inWindow, isStorableId, parseDetail, scorableWindow, type DateWindow } from "../../service/route-scores";
 import type { DailyScore } from "../../service/score-service";
-import { routeScoreOptions } from "../budget";
+import { REQUEST_WEATHER_DEADLINE_MS, routeScoreOptions } from "../budget";
 import { cacheHeaders } from "../cache-headers";
 import type { AppRequest } from "../context";
 import { countTally } from "../counting";
@@ -114,7 +114,9 @@ export async function routeForecast(req: AppRequest, _env: unknown, ctx: Executi
   const [scored, weather] = await Promise.all([
     scorable.length ? compactScores(req.app, route.id, scorable, routeScoreOptions(req, ctx)) : null,
     scorable.length
-      ? req.app.weather.forCells([gridCell(point.latitude, point.longitude)], scorable[0]!, scorable.at(-1)!).then((m) => [...m.values()][0])
+      ? req.app.weather
+          .forCells([gridCell(point.latitude, point.longitude)], scorable[0]!, scorable.at(-1)!, { deadlineMs: REQUEST_WEATHER_DEADLINE_MS, waitUntil: (p) => ctx.waitUntil(p) })
+          .then((m) => [...m.values()][0])
       : undefined,
   ]);
   if (scored) countTally(req.app, ctx, scored.read.tally);

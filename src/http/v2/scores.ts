@@ -17,7 +17,7 @@ import { parseQuery } from "../validate";
 import { forecastWindow, pathId, requireInWindow } from "./params";
 import { jsonWithEtag } from "../respond";
 import { countTally } from "../counting";
-import { routeScoreOptions } from "../budget";
+import { routeScoreOptions, weatherBudget } from "../budget";
 import { BreakdownQuery, FORECAST_WINDOW_DAYS, ForecastQuery, SafetyQuery, type BreakdownT, type ForecastT } from "./schemas";
 
 /** fresh=true is an operator's action: 401 without a bearer token, 403 with a wrong one. */
@@ -63,7 +63,7 @@ export async function forecast(req: AppRequest, _env: unknown, ctx: ExecutionCon
   countTally(req.app, ctx, read.tally);
   // The weather of each day, from the cell's cached forecast (the one the scores were computed from).
   const cell = gridCell(route.latitude, route.longitude);
-  const cw = (await req.app.weather.forCells([cell], dates[0]!, dates.at(-1)!)).get(cell.key);
+  const cw = (await req.app.weather.forCells([cell], dates[0]!, dates.at(-1)!, weatherBudget(ctx))).get(cell.key);
   const body: ForecastT = {
     route_id: id,
     route_name: route.name,
