@@ -8,7 +8,7 @@
  *   Cloudflare location, so a check costs no Upstash request; and it is only asked on the compute
  *   path (route-scores' `beforeCompute`), so hits cost nothing at all.
  * - Globally, for new points: a /predict miss may need weather for a cell nobody asked before. At
- *   most `NEW_POINTS_PER_MINUTE` such computations run per minute in total — a small Redis counter
+ *   most `PREDICT_NEW_POINTS_PER_MINUTE` (wrangler.toml, default 120) such computations run per minute in total — a small Redis counter
  *   per minute (one INCR + EXPIRE pipeline through the guarded client), asked only on that path.
  *   When Redis is unreachable the counter is skipped (the per-client bound still holds).
  */
@@ -20,8 +20,6 @@ import type { AppRequest } from "./context";
 
 /** The binding's period (wrangler.toml `simple.period`): how long a refused client waits at most. */
 export const COMPUTE_LIMIT_PERIOD_SECONDS = 60;
-/** New-point computations per minute, all clients together. */
-export const NEW_POINTS_PER_MINUTE = 120;
 
 export class RateLimited extends Error {
   override readonly name = "RateLimited";
@@ -67,7 +65,7 @@ async function takeNewPointToken(app: AppContext, now = Date.now()): Promise<voi
     if (!isUpstreamUnavailable(e, "redis")) throw e;
     return;
   }
-  if (count > NEW_POINTS_PER_MINUTE) {
+  if (count > app.config.predictNewPointsPerMinute) {
     const retryAfter = 60 - Math.floor((now % 60_000) / 1000);
     log.info("rate_limited", { scope: "new_points", count });
     throw new RateLimited("new_points", retryAfter, "Too many new locations are being scored right now; retry shortly");
