@@ -40,6 +40,8 @@ export default defineConfig({
                 OPEN_METEO_API_KEY: "dev-professional-key",
                 ADMIN_TOKEN: "test-admin-token-0123456789",
                 WARM_RETRY_BASE_SECONDS: "0",
+                // test/worker/api/fuzz.test.ts: a fixed seed to replay, else the clock's (printed).
+                FUZZ_SEED: process.env.FUZZ_SEED ?? "",
               },
               // The per-client compute limit is shared by every test file (one client, one key):
               // lifted here, and a tight limiter of its own for the test of the limit.
