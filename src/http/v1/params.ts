@@ -24,7 +24,7 @@ export const IntString = z.string().transform((s, ctx) => {
     return z.NEVER;
   }
   return Number(t);
-});
+}).pipe(z.number().int());
 
 /** A finite number from a string (pydantic's lax float). */
 export const FloatString = z.string().transform((s, ctx) => {
@@ -35,7 +35,7 @@ export const FloatString = z.string().transform((s, ctx) => {
     return z.NEVER;
   }
   return n;
-});
+}).pipe(z.number());
 
 const TRUE = new Set(["true", "1", "yes", "on", "t", "y"]);
 const FALSE = new Set(["false", "0", "no", "off", "f", "n"]);
@@ -47,7 +47,7 @@ export const BoolString = z.string().transform((s, ctx) => {
   if (FALSE.has(t)) return false;
   issue(ctx, "bool_parsing", "Input should be a valid boolean, unable to interpret input", s);
   return z.NEVER;
-});
+}).pipe(z.boolean());
 
 /** A calendar date YYYY-MM-DD, returned as that string. */
 export const DateString = z.string().transform((s, ctx) => {
@@ -59,7 +59,7 @@ export const DateString = z.string().transform((s, ctx) => {
     return z.NEVER;
   }
   return t;
-});
+}).pipe(z.string().meta({ format: "date" }));
 
 export const intParam = (min?: number, max?: number) => {
   let n = z.number().int();

@@ -384,6 +384,7 @@ export const Prediction = z.object({
       message: z.string().optional(),
     })
     .passthrough(),
+  color_code: Color.meta({ description: "Not in the original; harmless extra." }),
 });
 
 export const Accident = z.object({
