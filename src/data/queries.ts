@@ -197,28 +197,69 @@ function seasonCondition(season: Season): string {
     : `(r.type IS NOT NULL AND ${t} <> 'unknown' AND ${t} NOT LIKE '%ice%' AND ${t} NOT LIKE '%mixed%')`;
 }
 
-export interface MarkerRow {
-  route_id: number;
-  name: string;
-  latitude: number;
-  longitude: number;
-  grade: string | null;
-  type: string | null;
-  mountain_id: number | null;
+/**
+ * The map's markers, every located route of the season, as ONE text value: a line per route, each
+ * line the marker's final JSON `{"mp_route_id":…,"name":…,"latitude":…,"longitude":…,"grade":…,
+ * "type":…,"location_id":…,"safety":null}` written by Postgres (strings through to_json, so a line
+ * holds no raw newline; numbers in Postgres' shortest exact text, which is valid JSON).
+ *
+ * Why: the map handler then does almost nothing per route — a route with a cached score gets its
+ * `null` replaced, every other line is used as it is — and neither Neon's HTTP endpoint nor the
+ * driver does per-row work (one value instead of 7 typed values a route). Measured at 168,000
+ * routes (bench/map-scale.ts): building the JSON in the Worker from separate fields costs ~4× the
+ * time of this. Unordered: the map needs no order, and sorting would be the query's largest cost.
+ */
+export interface MarkerText {
+  count: number;
+  /** The markers' JSON, one per line, or "" when no route matches. */
+  lines: string;
+}
+
+/** Every marker line starts with this; its id follows up to the next comma. */
+export const MARKER_LINE_PREFIX = '{"mp_route_id":';
+/** …and ends with this (the uncached safety). */
+export const MARKER_LINE_NULL_SAFETY = "null}";
+
+const jsonText = (expr: string) => `COALESCE(to_json(${expr})::text, 'null')`;
+
+const MARKER_LINE = [
+  `'${MARKER_LINE_PREFIX}' || r.route_id`,
+  `',"name":' || ${jsonText("r.name")}`,
+  `',"latitude":' || ${ROUTE_LAT}`,
+  `',"longitude":' || ${ROUTE_LON}`,
+  `',"grade":' || ${jsonText("COALESCE(r.grade, r.grade_yds)")}`,
+  `',"type":' || ${jsonText("r.type")}`,
+  `',"location_id":' || COALESCE(r.mountain_id::text, 'null')`,
+  `',"safety":${MARKER_LINE_NULL_SAFETY}'`,
+].join(" || ");
+
+const MARKERS_SELECT = `count(*)::int AS count, COALESCE(string_agg(${MARKER_LINE}, E'\\n'), '') AS lines`;
+
+/** The markers of a season (optionally in a box), always read. */
+export async function seasonMarkers(sql: Sql, season: Season, box?: BBox): Promise<MarkerText> {
+  const where = new Where().add(() => HAS_COORDINATES).add(() => seasonCondition(season));
+  if (box) where.add(inBox(ROUTE_LAT, ROUTE_LON, box));
+  const [row] = await sql.query(`SELECT ${MARKERS_SELECT} ${ROUTE_FROM} ${where}`, where.params);
+  return { count: Number(row!.count), lines: String(row!.lines) };
 }
 
 /**
- * The map's markers: every located route of the season, by id. Only the columns a marker needs,
- * as the driver returns them (the map handler serialises rows without reshaping them).
+ * The data version, and the season's markers only when that version is not `knownVersion` (one
+ * query either way: when it is, Postgres skips the routes entirely — a one-time filter — and the
+ * answer is one small row). Routes change only with an import, which bumps the version.
  */
-export async function seasonMarkers(sql: Sql, season: Season, box?: BBox): Promise<MarkerRow[]> {
-  const where = new Where().add(() => HAS_COORDINATES).add(() => seasonCondition(season));
-  if (box) where.add(inBox(ROUTE_LAT, ROUTE_LON, box));
-  return (await sql.query(
-    `SELECT r.route_id, r.name, ${ROUTE_LAT} AS latitude, ${ROUTE_LON} AS longitude, COALESCE(r.grade, r.grade_yds) AS grade, r.type, r.mountain_id
-     ${ROUTE_FROM} ${where} ORDER BY r.route_id`,
-    where.params,
-  )) as MarkerRow[];
+export async function seasonMarkersSince(sql: Sql, season: Season, knownVersion: number | null): Promise<{ version: number; markers: MarkerText | null }> {
+  const [row] = await sql.query(
+    `SELECT d.version, m.count, m.lines FROM data_version d
+     LEFT JOIN LATERAL (SELECT ${MARKERS_SELECT} ${ROUTE_FROM}
+                        WHERE d.version IS DISTINCT FROM $1::bigint AND ${HAS_COORDINATES} AND ${seasonCondition(season)}) m
+       ON d.version IS DISTINCT FROM $1::bigint
+     WHERE d.id = 1`,
+    [knownVersion],
+  );
+  if (!row) throw new Error("data_version has no row (migrations not applied?)");
+  const version = Number(row.version);
+  return { version, markers: row.lines === null || row.lines === undefined ? null : { count: Number(row.count), lines: String(row.lines) } };
 }
 
 /** A route with everything v1 shows about it; located or not. */
