@@ -14,7 +14,9 @@ import { appContext } from "../../../src/context";
 import { addDays, todayUtc } from "../../../src/dates";
 import { ScoreService } from "../../../src/service/score-service";
 import worker from "../../../src/index";
-import { call, clearRouteKeys, env, json, quietRoutes, redis } from "./helpers";
+import { call, clearRouteKeys, env, json, quietRoutes, redis, sql } from "./helpers";
+import { seasonMarkersSince } from "../../../src/data/queries";
+import { MarkerCache } from "../../../src/service/markers";
 
 const date = addDays(todayUtc(), -1);
 const runId = `test-v1-map-${crypto.randomUUID().slice(0, 8)}`;
@@ -84,6 +86,27 @@ describe("map-with-safety and a warming run", () => {
       expect(run.mock.calls.length + exec.mock.calls.length, season).toBe(1);
       expect(run.mock.calls[0]![0]).toBe("map_read_all"); // HGETALL of the date's index
     }
+    vi.restoreAllMocks();
+  });
+
+  it("the markers are read once per isolate and data version: the query brings them only when the version moved", async () => {
+    const { readDataVersion } = await import("../../../src/data/db");
+    const version = await readDataVersion(sql);
+    const same = await seasonMarkersSince(sql, "rock", version);
+    expect(same).toEqual({ version, markers: null });
+    const moved = await seasonMarkersSince(sql, "rock", version - 1);
+    expect(moved.version).toBe(version);
+    expect(moved.markers!.count).toBeGreaterThanOrEqual(157);
+    expect(moved.markers!.lines.split("\n")).toHaveLength(moved.markers!.count);
+    for (const line of moved.markers!.lines.split("\n").slice(0, 50)) expect(JSON.parse(line)).toMatchObject({ mp_route_id: expect.any(Number), safety: null });
+    // The cache: a new instance reads them; later calls of the same version only ask for the version.
+    const cache = new MarkerCache(sql);
+    const queries = vi.spyOn(sql, "query");
+    const first = await cache.get("winter");
+    const again = await cache.get("winter");
+    expect(again).toBe(first);
+    expect(cache.loads).toBe(1);
+    expect(queries).toHaveBeenCalledTimes(2);
     vi.restoreAllMocks();
   });
 
