@@ -19,7 +19,8 @@ import { pathToFileURL } from "node:url";
 import pg from "pg";
 import { Redis } from "@upstash/redis";
 import { startStack } from "../dev/stack";
-import { seasonMarkers, type Season } from "../src/data/queries";
+import { seasonMarkersPart, type Season } from "../src/data/queries";
+import { ROUTES_PER_PART } from "../src/service/markers";
 import { keys } from "../src/cache/keys";
 
 const dataDir = resolve(import.meta.dirname, "../../shared/data/safeascent");
@@ -54,7 +55,10 @@ export interface ScaleResult {
   p99Ms: number;
   bodyBytes: number;
   gzipBytes: number | null;
+  /** The markers' SQL replies together, their number and the largest. */
   sqlReplyBytes: number;
+  sqlParts: number;
+  largestSqlReplyBytes: number;
 }
 
 export async function mapAtScale(opts: { routes?: number; warm?: number; requests?: number; port?: number; log?: (l: string) => void } = {}): Promise<ScaleResult[]> {
@@ -124,15 +128,21 @@ export async function mapAtScale(opts: { routes?: number; warm?: number; request
       }
       samples.sort((a, b) => a - b);
       const wire = await wireBytes(url);
-      // The SQL reply the Worker gets: the same query, sent to the Neon HTTP endpoint as the driver sends it.
-      let captured: { text: string; params: readonly unknown[] } = { text: "", params: [] };
-      await seasonMarkers({ query: async (text, params = []) => ((captured = { text, params }), [{ count: 0, lines: "" }]) }, season);
-      const reply = await fetch(stack.neonEndpoint, {
-        method: "POST",
-        headers: { "Neon-Connection-String": stack.databaseUrl, "Neon-Raw-Text-Output": "true", "Neon-Array-Mode": "true", "Content-Type": "application/json" },
-        body: JSON.stringify({ query: captured.text, params: captured.params }),
-      });
-      const sqlReplyBytes = (await reply.arrayBuffer()).byteLength;
+      // The SQL replies the Worker gets when it reads the markers: the slices (src/service/markers.ts),
+      // sent to the Neon HTTP endpoint as the driver sends them.
+      const routeCount = Number((await db.query("SELECT count(*) AS n FROM routes")).rows[0].n);
+      const parts = Math.max(1, Math.ceil(routeCount / ROUTES_PER_PART));
+      const replyBytes: number[] = [];
+      for (let part = 0; part < parts; part++) {
+        let captured: { text: string; params: readonly unknown[] } = { text: "", params: [] };
+        await seasonMarkersPart({ query: async (text, params = []) => ((captured = { text, params }), [{ count: 0, lines: "" }]) }, season, part, parts);
+        const reply = await fetch(stack.neonEndpoint, {
+          method: "POST",
+          headers: { "Neon-Connection-String": stack.databaseUrl, "Neon-Raw-Text-Output": "true", "Neon-Array-Mode": "true", "Content-Type": "application/json" },
+          body: JSON.stringify({ query: captured.text, params: captured.params.map(String) }),
+        });
+        replyBytes.push((await reply.arrayBuffer()).byteLength);
+      }
       results.push({
         season,
         routes: body.routes.length,
@@ -142,7 +152,9 @@ export async function mapAtScale(opts: { routes?: number; warm?: number; request
         p99Ms: percentile(samples, 99),
         bodyBytes: Buffer.byteLength(text),
         gzipBytes: wire.encoding === "gzip" ? wire.wire : null,
-        sqlReplyBytes,
+        sqlReplyBytes: replyBytes.reduce((a, b) => a + b, 0),
+        sqlParts: parts,
+        largestSqlReplyBytes: Math.max(...replyBytes),
       });
     }
     await redis.del(keys.mapIndex(DATE));
@@ -158,7 +170,7 @@ export function printScale(results: ScaleResult[], requests: number): void {
   for (const r of results) {
     console.log(
       `  ${r.season.padEnd(6)} ${r.routes} routes (${r.cached} cached): p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms over ${requests} sequential requests; ` +
-        `first request of a fresh isolate ${r.coldMs.toFixed(0)} ms (reads the markers: SQL reply ${mb(r.sqlReplyBytes)}); body ${mb(r.bodyBytes)} (gzip on the wire ${r.gzipBytes === null ? "n/a" : mb(r.gzipBytes)})`,
+        `first request of a fresh isolate ${r.coldMs.toFixed(0)} ms (reads the markers: ${r.sqlParts} SQL ${r.sqlParts === 1 ? "reply" : "replies"}, ${mb(r.sqlReplyBytes)}, the largest ${mb(r.largestSqlReplyBytes)}); body ${mb(r.bodyBytes)} (gzip on the wire ${r.gzipBytes === null ? "n/a" : mb(r.gzipBytes)})`,
     );
   }
   const [small, big] = results;

@@ -235,7 +235,7 @@ const MARKER_LINE = [
 
 const MARKERS_SELECT = `count(*)::int AS count, COALESCE(string_agg(${MARKER_LINE}, E'\\n'), '') AS lines`;
 
-/** The markers of a season (optionally in a box), always read. */
+/** The markers of a season (optionally in a box): one query. */
 export async function seasonMarkers(sql: Sql, season: Season, box?: BBox): Promise<MarkerText> {
   const where = new Where().add(() => HAS_COORDINATES).add(() => seasonCondition(season));
   if (box) where.add(inBox(ROUTE_LAT, ROUTE_LON, box));
@@ -243,23 +243,31 @@ export async function seasonMarkers(sql: Sql, season: Season, box?: BBox): Promi
   return { count: Number(row!.count), lines: String(row!.lines) };
 }
 
-/**
- * The data version, and the season's markers only when that version is not `knownVersion` (one
- * query either way: when it is, Postgres skips the routes entirely — a one-time filter — and the
- * answer is one small row). Routes change only with an import, which bumps the version.
- */
-export async function seasonMarkersSince(sql: Sql, season: Season, knownVersion: number | null): Promise<{ version: number; markers: MarkerText | null }> {
+/** One of `parts` disjoint slices of a season's markers (route_id modulo parts), for replies of bounded size. */
+export async function seasonMarkersPart(sql: Sql, season: Season, part: number, parts: number): Promise<MarkerText> {
   const [row] = await sql.query(
-    `SELECT d.version, m.count, m.lines FROM data_version d
-     LEFT JOIN LATERAL (SELECT ${MARKERS_SELECT} ${ROUTE_FROM}
-                        WHERE d.version IS DISTINCT FROM $1::bigint AND ${HAS_COORDINATES} AND ${seasonCondition(season)}) m
+    `SELECT ${MARKERS_SELECT} ${ROUTE_FROM} WHERE ${HAS_COORDINATES} AND ${seasonCondition(season)} AND r.route_id % $1 = $2`,
+    [parts, part],
+  );
+  return { count: Number(row!.count), lines: String(row!.lines) };
+}
+
+/**
+ * The data version, and — only when it is not `knownVersion` — how many routes there are (an upper
+ * bound of any season's markers; one query either way: when the version is known, Postgres skips
+ * the count — a one-time filter — and the answer is one small row). Routes change only with an
+ * import, which bumps the version.
+ */
+export async function dataVersionSince(sql: Sql, knownVersion: number | null): Promise<{ version: number; routeCount: number | null }> {
+  const [row] = await sql.query(
+    `SELECT d.version, c.count FROM data_version d
+     LEFT JOIN LATERAL (SELECT count(*)::int AS count FROM routes WHERE d.version IS DISTINCT FROM $1::bigint) c
        ON d.version IS DISTINCT FROM $1::bigint
      WHERE d.id = 1`,
     [knownVersion],
   );
   if (!row) throw new Error("data_version has no row (migrations not applied?)");
-  const version = Number(row.version);
-  return { version, markers: row.lines === null || row.lines === undefined ? null : { count: Number(row.count), lines: String(row.lines) } };
+  return { version: Number(row.version), routeCount: row.count === null || row.count === undefined ? null : Number(row.count) };
 }
 
 /** A route with everything v1 shows about it; located or not. */

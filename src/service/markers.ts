@@ -1,15 +1,21 @@
 /**
  * The map's markers per season, kept per isolate and data version (the marker list changes only
  * with an import, which bumps the version): each request asks Postgres one question — "is the
- * version still N?" — and only a changed version brings the markers again, in the same query
- * (src/data/queries.ts `seasonMarkersSince`). So a map request costs one small SQL round trip
- * whatever the number of routes, and the big read happens once per isolate and import.
+ * version still N?" (src/data/queries.ts `dataVersionSince`) — so a map request costs one small SQL
+ * round trip whatever the number of routes, and the markers are read once per isolate and import.
+ *
+ * That read comes in `parts` parallel slices of at most `ROUTES_PER_PART` routes (route_id modulo
+ * parts), so no single reply exceeds ~7 MB — under the Neon HTTP endpoint's response limit (10 MB
+ * in Neon's changelog) at any catalogue size: 168,000 routes are 5 queries of ~6 MB.
  *
  * Memory: the markers' JSON text, ~160 bytes a route (27 MB for 168,000 rock routes), held once
- * per isolate and season. Concurrent requests of a season share one query.
+ * per isolate and season. Concurrent requests of a season share one refresh.
  */
 import type { Sql } from "../data/db";
-import { seasonMarkersSince, type MarkerText, type Season } from "../data/queries";
+import { dataVersionSince, seasonMarkersPart, type MarkerText, type Season } from "../data/queries";
+
+/** Routes per markers query: ~40 KB of reply per 1,000 routes on top of ~160 B a route → ≤ ~7 MB. */
+export const ROUTES_PER_PART = 40_000;
 
 export class MarkerCache {
   private readonly bySeason = new Map<Season, { version: number; markers: MarkerText }>();
@@ -29,13 +35,17 @@ export class MarkerCache {
 
   private async refresh(season: Season): Promise<MarkerText> {
     const known = this.bySeason.get(season);
-    const { version, markers } = await seasonMarkersSince(this.sql, season, known?.version ?? null);
-    if (markers) {
-      this.loads++;
-      this.bySeason.set(season, { version, markers });
-      return markers;
-    }
-    return known!.markers;
+    const { version, routeCount } = await dataVersionSince(this.sql, known?.version ?? null);
+    if (routeCount === null) return known!.markers;
+    const parts = Math.max(1, Math.ceil(routeCount / ROUTES_PER_PART));
+    const slices = await Promise.all(Array.from({ length: parts }, (_, i) => seasonMarkersPart(this.sql, season, i, parts)));
+    const markers: MarkerText = {
+      count: slices.reduce((n, s) => n + s.count, 0),
+      lines: slices.map((s) => s.lines).filter((l) => l !== "").join("\n"),
+    };
+    this.loads++;
+    this.bySeason.set(season, { version, markers });
+    return markers;
   }
 }
 

@@ -5,9 +5,10 @@
  * the number of routes: one SQL query and one HGETALL of the per-date map index
  * `safety_map:v1:{date}` (~20 bytes a cached route; routes the warmer does not keep hot are simply
  * not in it). Nothing is computed: a route without a live entry has `safety: null`.
- * - The markers (only the columns a marker needs) are one text value, a marker's JSON per line
- *   written by Postgres, kept per isolate and data version (src/service/markers.ts): the SQL query
- *   asks whether the version moved and brings the markers only when it did.
+ * - The markers (only the columns a marker needs) are text, a marker's JSON per line written by
+ *   Postgres, kept per isolate and data version (src/service/markers.ts): the request's SQL query
+ *   asks whether the version moved; only then (once per isolate and import) are the markers read,
+ *   in slices of bounded size.
  * - Only the cached routes' lines are touched here (no row objects, no parsing); the answer is
  *   streamed chunk by chunk, and the runtime compresses it for clients that accept gzip/br
  *   (workerd and the edge do, see respond.ts).
@@ -120,7 +121,7 @@ export async function mapWithSafety(req: AppRequest): Promise<Response> {
     log.info("map_with_safety", { routes: markers.count, cached: tally.cached, indexEntries: index.size, ms: { sql: Math.round(sqlMs), redis: Math.round(redisMs), write: Math.round(performance.now() - t1) } });
   }
   return streamedJson(answer(), {
-      "Cache-Control": `public, max-age=${Math.max(0, maxAge)}`,
+    "Cache-Control": `public, max-age=${Math.max(0, maxAge)}`,
     ...(degraded ? { "X-Degraded": "cache-unavailable" } : {}),
   });
 }
