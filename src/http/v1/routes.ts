@@ -3,7 +3,7 @@ import { getLocation, getRouteRecord, searchLocations, searchRoutes, type Locati
 import { isStorableId } from "../../service/route-scores";
 import type { AppRequest } from "../context";
 import { jsonWithEtag } from "../respond";
-import { ApiError, notFound } from "./errors";
+import { noCoordinates, notFound } from "./errors";
 import { parseQuery, pathInt } from "./params";
 import { LocationsQuery, RoutesQuery, type LocationT, type RouteSummaryT } from "./schemas";
 
@@ -60,9 +60,7 @@ export async function routeRecordOf(req: AppRequest): Promise<RouteRecord> {
 
 /** The route's point, or 400 for a route that cannot be located. */
 export function pointOf(route: RouteRecord): { latitude: number; longitude: number } {
-  if (route.latitude === null || route.longitude === null) {
-    throw new ApiError(400, "Route has no coordinates (neither its own nor its location's); this analysis needs them");
-  }
+  if (route.latitude === null || route.longitude === null) throw noCoordinates();
   return { latitude: route.latitude, longitude: route.longitude };
 }
 
