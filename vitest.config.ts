@@ -42,6 +42,14 @@ export default defineConfig({
                 OPEN_METEO_API_KEY: "dev-professional-key",
                 ADMIN_TOKEN: "test-admin-token-0123456789",
                 WARM_RETRY_BASE_SECONDS: "0",
+                // test/worker/api/fuzz.test.ts: a fixed seed to replay, else the clock's (printed).
+                FUZZ_SEED: process.env.FUZZ_SEED ?? "",
+              },
+              // The per-client compute limit is shared by every test file (one client, one key):
+              // lifted here, and a tight limiter of its own for the test of the limit.
+              ratelimits: {
+                COMPUTE_LIMITER: { namespace_id: "1001", simple: { limit: 100_000, period: 60 } },
+                TEST_TIGHT_LIMITER: { namespace_id: "9001", simple: { limit: 3, period: 60 } },
               },
             },
           })),

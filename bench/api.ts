@@ -1,11 +1,17 @@
 /**
- * `npm run bench:api` — the public API against a running Worker (`npm start`, i.e. wrangler dev on
- * loopback). Not a test: it prints numbers, each line saying what was measured and how.
+ * `npm run bench:api` — both API surfaces against a running Worker (`npm start`, i.e. wrangler dev
+ * on loopback), then map-with-safety at catalogue size on a stack of its own (bench/map-scale.ts).
+ * Not a test: it prints numbers, each line saying what was measured and how.
  *
  *   API_URL      the Worker (default http://127.0.0.1:8787)
  *   ADMIN_TOKEN  for /admin/stats and fresh=true (default: npm start's dev-admin-token-change-me)
  *   HIT_REQUESTS, CONCURRENCY, SEQ_REQUESTS, MISS_KEYS, HERD   sizes (2000, 32, 200, 20, 50)
  *   BENCH_WRK=0  skip the optional wrk measurement even when `wrk` is on PATH
+ *   BENCH_MAP_ROUTES (168000; 0 skips), BENCH_MAP_WARM (10000)   the map at scale (bench/map-scale.ts)
+ *
+ * Misses send their own CF-Connecting-IP (a fresh documentation address each): locally that keys
+ * the per-client compute limit (60/min), so repeated runs are not refused; on Cloudflare the edge
+ * sets the header itself.
  *
  * 1. cache hit: one warmed key, SEQ_REQUESTS GETs one at a time (latency without queueing), then
  *    HIT_REQUESTS GETs at CONCURRENCY → p50/p99, req/s. The baseline is GET /openapi.json (no I/O:
@@ -18,12 +24,15 @@
  * 3. single-flight: HERD concurrent requests for one cold key (a cold route key, else a new point)
  *    → engine runs, read from /admin/stats (`counters.total.computed`, counted by the API per
  *    computation). Exit code 2 if that is not exactly 1.
- * 4. optional: if `wrk` is installed (Debian: apt-get install wrk), the hit and the baseline again
+ * 4. /api/v1: map-with-safety for all located routes of the database (sequential p50/p99, bytes),
+ *    and the marker click POST /api/v1/mp-routes/{id}/safety on a hit next to the v2 hit.
+ * 5. optional: if `wrk` is installed (Debian: apt-get install wrk), the hit and the baseline again
  *    with wrk (2 threads, CONCURRENCY connections, 5 s): a C load generator, so the Node client's
  *    own cost is out of the numbers. Skipped, and said so, when wrk is absent.
  */
 import { spawnSync } from "node:child_process";
 import os from "node:os";
+import { mapAtScale, printScale } from "./map-scale";
 
 const API = (process.env.API_URL ?? "http://127.0.0.1:8787").replace(/\/+$/, "");
 const ADMIN = { Authorization: `Bearer ${process.env.ADMIN_TOKEN ?? "dev-admin-token-change-me"}` };
@@ -41,9 +50,13 @@ interface Timed {
   bytes: number;
 }
 
-async function timedGet(path: string, headers: Record<string, string> = {}): Promise<Timed> {
+let clients = 0;
+/** A client address of its own (locally it keys the compute rate limit; Cloudflare sets it in production). */
+const freshClient = () => ({ "CF-Connecting-IP": `2001:db8::${(++clients).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}` });
+
+async function timedGet(path: string, headers: Record<string, string> = {}, method = "GET"): Promise<Timed> {
   const started = performance.now();
-  const res = await fetch(`${API}${path}`, { headers });
+  const res = await fetch(`${API}${path}`, { headers, method });
   const body = await res.arrayBuffer();
   return { ms: performance.now() - started, status: res.status, cache: res.headers.get("X-Cache"), bytes: body.byteLength };
 }
@@ -67,13 +80,25 @@ const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The API's engine runs so far, once what this isolate counted is written: counters are flushed
+ * at most every COUNTER_FLUSH_SECONDS (5 s), by a later request (a hit here).
+ */
+async function flushedComputed(): Promise<number> {
+  await sleep(5_500);
+  await fetch(`${API}/api/v2/openapi.json`).then((r) => r.arrayBuffer());
+  await fetch(`${API}/api/v1/mp-routes/1/safety?target_date=${new Date().toISOString().slice(0, 10)}`, { method: "POST" }).then((r) => r.arrayBuffer());
+  await sleep(500);
+  return computedTotal();
+}
+
 async function computedTotal(): Promise<number> {
   const stats = await getJson<{ counters: { total: { computed?: number } } }>("/admin/stats", ADMIN);
   return stats.counters.total.computed ?? 0;
 }
 
-/** `requests` GETs of `path` by `concurrency` workers; ok counts 200s that are HIT (or carry no X-Cache). */
-async function load(path: string, concurrency: number, requests: number) {
+/** `requests` GETs (or `method`) of `path` by `concurrency` workers; ok counts 200s that are HIT (or carry no X-Cache). */
+async function load(path: string, concurrency: number, requests: number, method = "GET") {
   const samples: number[] = [];
   let ok = 0;
   let next = 0;
@@ -82,7 +107,7 @@ async function load(path: string, concurrency: number, requests: number) {
     Array.from({ length: concurrency }, async () => {
       while (next < requests) {
         next++;
-        const t = await timedGet(path);
+        const t = await timedGet(path, {}, method);
         samples.push(t.ms);
         if (t.status === 200 && (t.cache ?? "HIT") === "HIT") ok++;
       }
@@ -125,11 +150,11 @@ async function main() {
   console.log(`# sizes: ${SEQ_REQUESTS} sequential + ${HIT_REQUESTS} concurrent requests at concurrency ${CONCURRENCY} per measured path; ${MISS_KEYS} misses of each kind; a herd of ${HERD}`);
 
   // The hit key: the first route, today (computed now if it is not cached yet).
-  const { routes } = await getJson<{ routes: { id: number; latitude: number; longitude: number }[] }>(`/api/v1/routes?limit=${MISS_KEYS}`);
+  const { routes } = await getJson<{ routes: { id: number; latitude: number; longitude: number }[] }>(`/api/v2/routes?limit=${MISS_KEYS}`);
   if (!routes.length) throw new Error("no routes: is the database empty?");
   const route = routes[0]!;
-  const hitPath = `/api/v1/routes/${route.id}/safety?date=${today}`;
-  const basePath = "/api/v1/openapi.json";
+  const hitPath = `/api/v2/routes/${route.id}/safety?date=${today}`;
+  const basePath = "/api/v2/openapi.json";
   const firstCall = await timedGet(hitPath);
 
   // Cold route keys: routes whose score for a date is not cached (/map lists them). A warmed stack
@@ -137,19 +162,20 @@ async function main() {
   const cold: { id: number; date: string }[] = [];
   for (let i = 6; i >= 0 && cold.length < MISS_KEYS + 1; i--) {
     const date = addDays(today, i);
-    const map = await getJson<{ missing: number[] }>(`/api/v1/map?bbox=-180,-90,180,90&date=${date}`);
+    const map = await getJson<{ missing: number[] }>(`/api/v2/map?bbox=-180,-90,180,90&date=${date}`);
     for (const id of map.missing) if (cold.length < MISS_KEYS + 1) cold.push({ id, date });
   }
+  // Points are scored on the 0.01° predict grid: a new point is a new cell (and a new weather cell).
   let jitter = 0;
   const newPoint = () => ({
-    latitude: +(route.latitude + (++jitter + Math.random()) * 1e-7).toFixed(9),
-    longitude: route.longitude,
+    latitude: route.latitude,
+    longitude: +(-179.99 + 0.01 * ((++jitter * 7919 + Math.floor(Math.random() * 35_000)) % 35_998)).toFixed(2),
     date: today,
     route_type: "alpine",
   });
   const post = async (body: object): Promise<Timed> => {
     const started = performance.now();
-    const res = await fetch(`${API}/api/v1/predict`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const res = await fetch(`${API}/api/v2/predict`, { method: "POST", headers: { "Content-Type": "application/json", ...freshClient() }, body: JSON.stringify(body) });
     const buf = await res.arrayBuffer();
     return { ms: performance.now() - started, status: res.status, cache: res.headers.get("X-Cache"), bytes: buf.byteLength };
   };
@@ -174,8 +200,8 @@ async function main() {
     }
     return samples.length ? { ...summary(samples), n: samples.length, ok } : null;
   };
-  const missRoute = await sequentialMisses((i) => timedGet(`/api/v1/routes/${cold[i + 1]!.id}/safety?date=${cold[i + 1]!.date}`), Math.max(0, cold.length - 1), "MISS");
-  const recompute = await sequentialMisses((i) => timedGet(`/api/v1/routes/${routes[i % routes.length]!.id}/safety?date=${today}&fresh=true`, ADMIN), MISS_KEYS, "MISS");
+  const missRoute = await sequentialMisses((i) => timedGet(`/api/v2/routes/${cold[i + 1]!.id}/safety?date=${cold[i + 1]!.date}`, freshClient()), Math.max(0, cold.length - 1), "MISS");
+  const recompute = await sequentialMisses((i) => timedGet(`/api/v2/routes/${routes[i % routes.length]!.id}/safety?date=${today}&fresh=true`, ADMIN), MISS_KEYS, "MISS");
   const missPoint = (await sequentialMisses(() => post(newPoint()), MISS_KEYS, "MISS"))!;
 
   // 3. A herd on one cold key (a cold route key, else a new point), on already open connections so
@@ -184,26 +210,37 @@ async function main() {
   const herdRoute = cold[0];
   // A point in a new 0.01° weather cell: its computation also waits for a weather fetch, the window
   // in which concurrent requests find the flight in progress rather than the written value.
-  const point = { ...newPoint(), latitude: +(route.latitude + 0.02 + Math.random() * 0.5).toFixed(6) };
+  const point = newPoint();
   const herdTarget = herdRoute ? `GET /routes/${herdRoute.id}/safety?date=${herdRoute.date}` : `POST /predict ${JSON.stringify(point)}`;
-  const before = await computedTotal();
+  const before = await flushedComputed();
   const herdStarted = performance.now();
   const herd = await Promise.all(
-    Array.from({ length: HERD }, () => (herdRoute ? timedGet(`/api/v1/routes/${herdRoute.id}/safety?date=${herdRoute.date}`) : post(point))),
+    Array.from({ length: HERD }, () => (herdRoute ? timedGet(`/api/v2/routes/${herdRoute.id}/safety?date=${herdRoute.date}`, freshClient()) : post(point))),
   );
   const herdWall = performance.now() - herdStarted;
-  await sleep(500); // counters are written after the responses (waitUntil)
-  const computations = (await computedTotal()) - before;
+  const computations = (await flushedComputed()) - before;
   const herdCache = herd.reduce<Record<string, number>>((m, t) => ((m[`${t.status} ${t.cache}`] = (m[`${t.status} ${t.cache}`] ?? 0) + 1), m), {});
 
-  // 4. Optional: wrk.
+  // 4. /api/v1: the map for every located route, and the marker click on a hit next to the v2 hit.
+  const mapPath = `/api/v1/mp-routes/map-with-safety?target_date=${today}&season=rock`;
+  const mapFirst = await fetch(`${API}${mapPath}`, { headers: { "Accept-Encoding": "identity" } });
+  const mapBody = (await mapFirst.json()) as { routes: unknown[]; meta: { cached_routes: number } };
+  const mapSeq = await load(mapPath, 1, SEQ_REQUESTS);
+  const mapBytes = (await timedGet(mapPath, { "Accept-Encoding": "identity" })).bytes;
+  const clickPath = `/api/v1/mp-routes/${route.id}/safety?target_date=${today}&bypass_cache=true`;
+  await timedGet(clickPath, {}, "POST"); // cached (computed once if it was not)
+  const clickSeq = await load(clickPath, 1, SEQ_REQUESTS, "POST");
+  await Promise.all(Array.from({ length: CONCURRENCY }, () => timedGet(clickPath, {}, "POST")));
+  const click = await load(clickPath, CONCURRENCY, HIT_REQUESTS, "POST");
+
+  // 5. Optional: wrk.
   const useWrk = process.env.BENCH_WRK !== "0" && spawnSync("wrk", ["--version"]).error === undefined;
   const wrkHit = useWrk ? wrk(hitPath) : null;
   const wrkBase = useWrk ? wrk(basePath) : null;
 
   const over = (a: number, b: number) => `${fmt(a - b)} ms`;
   console.log("");
-  console.log(`cache hit     GET /api/v1/routes/${route.id}/safety?date=${today} (${kb(hitBytes)} body; one Upstash request: MGET + TTL)`);
+  console.log(`cache hit     GET /api/v2/routes/${route.id}/safety?date=${today} (${kb(hitBytes)} body; one Upstash request: MGET + TTL)`);
   console.log(loadLine("sequential", hitSeq, "were 200 HIT"));
   console.log(loadLine("concurrent", hit, "were 200 HIT"));
   console.log(`baseline      GET ${basePath} (${kb(baseBytes)} body; no I/O: what wrangler dev, the router, the ETag and the client cost per request)`);
@@ -218,8 +255,14 @@ async function main() {
   if (recompute) {
     console.log(`  recompute   ${recompute.n} GET /routes/{id}/safety?fresh=true (admin; engine + write, no cache read), one at a time: p50 ${fmt(recompute.p50)} ms, p99 ${fmt(recompute.p99)} ms, max ${fmt(recompute.max)} ms (${recompute.ok}/${recompute.n} were 200 MISS)`);
   }
-  console.log(`  new points  ${missPoint.n} POST /predict, one at a time: p50 ${fmt(missPoint.p50)} ms, p99 ${fmt(missPoint.p99)} ms, max ${fmt(missPoint.max)} ms (${missPoint.ok}/${missPoint.n} were 200 MISS)`);
+  console.log(`  new points  ${missPoint.n} POST /api/v2/predict (new 0.01° cells), one at a time: p50 ${fmt(missPoint.p50)} ms, p99 ${fmt(missPoint.p99)} ms, max ${fmt(missPoint.max)} ms (${missPoint.ok}/${missPoint.n} were 200 MISS)`);
   console.log(`  first call  of this run (${firstCall.cache}, may include the isolate's corpus load): ${fmt(firstCall.ms)} ms`);
+  console.log(`v1 map        GET ${mapPath}: ${mapBody.routes.length} routes (${mapBody.meta.cached_routes} cached), ${kb(mapBytes)} body; one SQL query (the data version; the markers once per isolate and import) + one HGETALL`);
+  console.log(loadLine("sequential", mapSeq, "were 200"));
+  console.log(`v1 click     POST ${clickPath} (no body; the compact score: one Upstash request, like the v2 hit)`);
+  console.log(loadLine("sequential", clickSeq, "were 200 HIT"));
+  console.log(loadLine("concurrent", click, "were 200 HIT"));
+  console.log(`  click − v2 hit p50 sequential ${over(clickSeq.p50, hitSeq.p50)}, concurrent ${over(click.p50, hit.p50)}`);
   console.log(`single-flight ${HERD} concurrent requests for one cold key (${herdTarget}): ${computations} computation(s) (expected 1), wall ${fmt(herdWall)} ms, answers ${JSON.stringify(herdCache)}`);
   if (!useWrk) console.log("wrk           not run (not installed, or BENCH_WRK=0); optional: apt-get install wrk");
   else {
@@ -243,10 +286,22 @@ async function main() {
         point: { keys: missPoint.n, p50Ms: +fmt(missPoint.p50), p99Ms: +fmt(missPoint.p99) },
       },
       singleFlight: { target: herdTarget, requests: HERD, computations, wallMs: +fmt(herdWall) },
+      v1: { map: { path: mapPath, routes: mapBody.routes.length, bytes: mapBytes, sequential: seqJson(mapSeq) }, click: { path: clickPath, sequential: seqJson(clickSeq), concurrent: seqJson(click) } },
       wrk: useWrk ? { hit: wrkHit, baseline: wrkBase } : null,
     }),
   );
   if (computations !== 1) process.exitCode = 2;
+
+  // 6. The map at catalogue size, on a stack of its own.
+  const routesAtScale = Number(process.env.BENCH_MAP_ROUTES ?? 168_000);
+  if (routesAtScale > 0) {
+    const requests = Number(process.env.BENCH_MAP_REQUESTS ?? 20);
+    console.log("");
+    console.log(`map at scale  GET /api/v1/mp-routes/map-with-safety with ${routesAtScale} synthetic + the real rock routes and ${process.env.BENCH_MAP_WARM ?? 10_000} cached (bench/map-scale.ts; BENCH_MAP_ROUTES=0 skips)`);
+    const results = await mapAtScale({ routes: routesAtScale, requests, log: () => {} });
+    printScale(results, requests);
+    console.log(JSON.stringify({ mapAtScale: results }));
+  }
 }
 
 await main();

@@ -39,7 +39,8 @@ try {
 SafeAscent Edge is running on ${base}
   Console      open ${base}/admin/ and sign in with the admin token ${stack.adminToken}
   Health       curl ${base}/health
-  Routes       curl '${base}/api/v1/routes?limit=5'
+  Routes (v2)  curl '${base}/api/v2/routes?limit=5'
+  Routes (v1)  curl '${base}/api/v1/mp-routes?limit=5'
   Cron tick    curl '${base}/__scheduled?cron=0+*/6+*+*+*'
   Warm + wait  curl -X POST ${auth} '${base}/admin/warm?wait=60'
   Runs         curl ${auth} ${base}/admin/runs

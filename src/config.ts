@@ -45,7 +45,10 @@ const ConfigSchema = z.object({
   /** Secret, optional: a commercial Open-Meteo key (customer hosts, `apikey=`). Empty = unset. */
   OPEN_METEO_API_KEY: z.string().optional(),
   CORS_ORIGINS: z.string().default("*"),
+  PREDICT_NEW_POINTS_PER_MINUTE: intVar(0, 1_000_000).optional(),
 });
+
+export const DEFAULT_NEW_POINTS_PER_MINUTE = 120;
 
 export interface Config {
   upstash: { url: string; token: string };
@@ -60,6 +63,8 @@ export interface Config {
   openMeteo: OpenMeteoSource;
   /** "*" or an explicit list of allowed browser origins. */
   corsOrigins: "*" | string[];
+  /** /predict computations for new points per minute, all clients together (src/http/rate-limit.ts). */
+  predictNewPointsPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -92,6 +97,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     runTtlSeconds: v.RUN_TTL_SECONDS,
     openMeteo: resolveSource({ forecastUrl: v.OPEN_METEO_FORECAST_URL, archiveUrl: v.OPEN_METEO_ARCHIVE_URL }, v.OPEN_METEO_API_KEY?.trim() || undefined),
     corsOrigins: origins === "*" ? "*" : origins.split(",").map((o) => o.trim()).filter(Boolean),
+    predictNewPointsPerMinute: v.PREDICT_NEW_POINTS_PER_MINUTE ?? DEFAULT_NEW_POINTS_PER_MINUTE,
   };
 }
 

@@ -19,6 +19,8 @@ export const keys = {
   mapIndex: (date: string) => `safety_map:v1:${date}`,
   /** A point score of POST /predict, on the predict grid (see src/http). */
   predict: (pointKey: string) => `predict:v1:${pointKey}`,
+  /** Global count of /predict computations for new points in one minute (epoch minutes): src/http/rate-limit.ts. */
+  newPointsPerMinute: (epochMinute: number) => `ratelimit:v1:new_points:${epochMinute}`,
   /** Single-flight lock of a cache key (or of a joined set of keys). */
   lock: (key: string) => `lock:v1:${key}`,
   /** API hit/miss/computed counters: a hash `{day}:{name}` / `total:{name}` → count. */
@@ -53,6 +55,7 @@ export const keyPrefixes = {
   scoreDetail: "safety_detail:v1:",
   mapIndex: "safety_map:v1:",
   predict: "predict:v1:",
+  rateLimit: "ratelimit:v1:",
   lock: "lock:v1:",
   weather: "weather:v1:",
   weatherClimate: "weather:v2:climate:",

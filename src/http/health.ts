@@ -1,24 +1,45 @@
-/** GET /health: the version and whether Postgres, Redis and the weather source answer, with latency. */
+/**
+ * GET /health: the version and whether Postgres, Redis and the weather source answer.
+ *
+ * - Each service is `ok` (answered within `SLOW_MS`), `degraded` (answered, slowly) or `error`.
+ * - `status` is `healthy` when all are ok (what the SafeAscent v1 contract's tests expect), `error`
+ *   when Postgres fails (nothing can be answered: 503), `degraded` otherwise (the API still
+ *   answers: cache-less, or with the no-forecast fallback).
+ * - Public output names only each service's state. Latency and error text (which can describe the
+ *   infrastructure) are added for the admin bearer token only.
+ */
 import type { AppContext } from "../context";
 import { pingForecast } from "../weather/open-meteo";
 import { VERSION } from "../version";
+import { isAdmin } from "./auth";
+import type { AppRequest } from "./context";
+
+type ServiceState = "ok" | "degraded" | "error";
 
 interface Check {
-  status: "ok" | "error";
+  status: ServiceState;
   latencyMs: number;
   error?: string;
 }
 
-async function timed(fn: () => Promise<unknown>, timeoutMs = 5000): Promise<Check> {
+/** An answer slower than this counts as degraded. */
+export const SLOW_MS = 1000;
+const TIMEOUT_MS = 5000;
+
+async function timed(fn: () => Promise<unknown>, timeoutMs = TIMEOUT_MS): Promise<Check> {
   const started = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     await Promise.race([
       fn(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs)),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs))),
     ]);
-    return { status: "ok", latencyMs: Math.round(performance.now() - started) };
+    const latencyMs = Math.round(performance.now() - started);
+    return { status: latencyMs > SLOW_MS ? "degraded" : "ok", latencyMs };
   } catch (e) {
     return { status: "error", latencyMs: Math.round(performance.now() - started), error: (e as Error).message.slice(0, 200) };
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
   }
 }
 
@@ -35,16 +56,20 @@ async function weatherCheck(ctx: AppContext): Promise<Check> {
   return check;
 }
 
-export async function health(ctx: AppContext): Promise<Response> {
-  const [postgres, redis, weather] = await Promise.all([
+export async function health(req: AppRequest): Promise<Response> {
+  const ctx = req.app;
+  const [postgres, redis, weather, admin] = await Promise.all([
     timed(() => ctx.sql.query("SELECT 1")),
     timed(() => ctx.cache.run("health_ping", (r) => r.ping())),
     weatherCheck(ctx),
+    req.headers.get("Authorization") ? isAdmin(req, ctx.config.adminToken) : Promise.resolve(false),
   ]);
-  // Postgres is essential; without Redis or weather the API still answers (degraded).
-  const status = postgres.status !== "ok" ? "down" : redis.status !== "ok" || weather.status !== "ok" ? "degraded" : "ok";
+  const checks = { postgres, redis, weather };
+  const all = Object.values(checks);
+  const status = postgres.status === "error" ? "error" : all.every((c) => c.status === "ok") ? "healthy" : "degraded";
+  const shown = Object.fromEntries(Object.entries(checks).map(([name, c]) => [name, admin ? c : { status: c.status }]));
   return Response.json(
-    { status, version: VERSION, checks: { postgres, redis, weather } },
-    { status: status === "down" ? 503 : 200, headers: { "Cache-Control": "no-store" } },
+    { status, version: VERSION, checks: shown },
+    { status: status === "error" ? 503 : 200, headers: { "Cache-Control": "no-store" } },
   );
 }

@@ -1,33 +1,92 @@
 /**
- * Route scores, cache-first: the one service both API surfaces (/api/v1, /api/v2) stand on.
+ * Scores, cache-first: the one service both API surfaces (/api/v1, /api/v2) stand on.
  *
- * - `compact(routeId, dates)`: the compact scores (`safety_score:{route}:{date}`, what warming
- *   writes); misses computed once (single-flight) and written back with their /map index entries.
- * - `detail(routeId, date)`: the full explanation (`safety_detail:v1:…`), computed on request and
- *   single-flighted; its computation also rewrites the compact score and the index, so the compact
- *   value, the map and the explanation always agree.
+ * - `compactScores(routeId, dates)`: the compact scores (`safety_score:{route}:{date}`, what warming
+ *   writes); misses computed once (single-flight) and written back with their map index entries.
+ * - `detailScore(routeId, date)`: the full explanation (`safety_detail:v1:…`), computed on request
+ *   and single-flighted; its computation also rewrites the compact score and the index, so the
+ *   compact value, the map and the explanation always agree.
+ * - `pointScore(point, date)`: an arbitrary point (POST /predict), scored and cached on the predict
+ *   grid (0.01°, the weather cell; elevation to 10 m), so nearby points share one computation.
+ *
+ * Every computation (a miss) first calls the caller's `beforeCompute` (the HTTP layers' rate limit):
+ * a hit, or a request that waits for another's flight, never reaches it. The request path's
+ * weather budget (`weather`) is handed to the score service.
  *
  * The HTTP layers only parse parameters, call these and shape the answer.
  */
 import type { AppContext } from "../context";
 import { keys } from "../cache/keys";
 import { readThrough, type ComputedValue, type ReadThroughResult } from "../cache/read-through";
-import { addDetailWrite, addScoreWrites, parseCompact, scoreWrite, type CompactScore } from "../cache/scores";
+import { addDetailWrite, addScoreWrites, parseCompact, scoreTtl, scoreWrite, type CompactScore } from "../cache/scores";
+import { addDays, todayUtc } from "../dates";
 import { getRoutesByIds, type Route } from "../data/routes";
 import type { DailyScore } from "./score-service";
+import type { WeatherCallOptions } from "../weather/weather-service";
 
-/** A route id that does not exist or cannot be located (no own and no mountain coordinates). */
+/** Largest id Postgres can hold in an `integer` column: anything beyond cannot exist. */
+export const MAX_INT32 = 2_147_483_647;
+
+/** A route id that does not exist (or, as the subclass says, exists but cannot be located). */
 export class RouteNotFound extends Error {
-  override readonly name = "RouteNotFound";
-  constructor(readonly routeId: number) {
-    super(`route ${routeId} does not exist or has no coordinates`);
+  override readonly name: string = "RouteNotFound";
+  constructor(
+    readonly routeId: number,
+    message = `route ${routeId} does not exist or has no coordinates`,
+  ) {
+    super(message);
   }
 }
 
+/** The route exists but has neither own nor mountain coordinates: it cannot be scored. */
+export class RouteUnlocated extends RouteNotFound {
+  override readonly name = "RouteUnlocated";
+  constructor(routeId: number) {
+    super(routeId, `route ${routeId} has no coordinates (neither its own nor its mountain's)`);
+  }
+}
+
+export const isStorableId = (id: number) => Number.isInteger(id) && id >= 1 && id <= MAX_INT32;
+
+/** The route as the score uses it; RouteNotFound / RouteUnlocated otherwise (no query for ids beyond int32). */
 export async function loadRoute(app: AppContext, routeId: number): Promise<Route> {
+  if (!isStorableId(routeId)) throw new RouteNotFound(routeId);
   const [route] = await getRoutesByIds(app.sql, [routeId]);
-  if (!route) throw new RouteNotFound(routeId);
-  return route;
+  if (route) return route;
+  // Only on the failure path: tell "unknown" from "not locatable".
+  const exists = await app.sql.query(`SELECT 1 FROM routes WHERE route_id = $1`, [routeId]);
+  throw exists.length ? new RouteUnlocated(routeId) : new RouteNotFound(routeId);
+}
+
+/**
+ * Dates the request path scores on demand (UTC): the past week (browsers west of UTC, recent
+ * days) up to the forecast's reach (Open-Meteo forecasts 16 days). Outside it a score cannot be
+ * had with real weather, and each far date would cost its own weather window.
+ */
+export const SCORABLE_PAST_DAYS = 7;
+export const SCORABLE_FUTURE_DAYS = 15;
+
+export interface DateWindow {
+  first: string;
+  last: string;
+}
+
+export function scorableWindow(now = new Date()): DateWindow {
+  const today = todayUtc(now);
+  return { first: addDays(today, -SCORABLE_PAST_DAYS), last: addDays(today, SCORABLE_FUTURE_DAYS) };
+}
+
+export const inWindow = (date: string, w: DateWindow) => date >= w.first && date <= w.last;
+
+/** Request-path weather options, handed to the weather service (deadline: answer with the fallback after it). */
+export type WeatherBudget = WeatherCallOptions;
+
+export interface ScoreOptions {
+  /** Skip the cache read (an operator's recompute); still write. */
+  fresh?: boolean;
+  /** Called once before an engine run on a miss; throws to refuse it (rate limits). */
+  beforeCompute?: () => Promise<void>;
+  weather?: WeatherBudget;
 }
 
 export interface CompactResult {
@@ -53,15 +112,21 @@ export function parseDetail(raw: string): DailyScore | null {
   }
 }
 
+/** The score service's computation with the request's weather budget. */
+function compute(app: AppContext, route: Route, dates: readonly string[], opts: ScoreOptions): Promise<DailyScore[]> {
+  return app.scores.computeRouteForecast(route, dates, opts.weather);
+}
+
 /** The route's compact scores for `dates`, cache-first. */
-export async function compactScores(app: AppContext, routeId: number, dates: readonly string[], opts: { fresh?: boolean } = {}): Promise<CompactResult> {
+export async function compactScores(app: AppContext, routeId: number, dates: readonly string[], opts: ScoreOptions = {}): Promise<CompactResult> {
   const ttl = app.config.scoreTtlSeconds;
   const read = await readThrough(
     app.cache,
     dates.map((d) => keys.score(routeId, d)),
     async (missing) => {
       const route = await loadRoute(app, routeId);
-      const computed = await app.scores.computeRouteForecast(route, missing.map((i) => dates[i]!));
+      await opts.beforeCompute?.();
+      const computed = await compute(app, route, missing.map((i) => dates[i]!), opts);
       const writes = computed.map((s) => scoreWrite(s, ttl));
       return {
         values: writes.map((w): ComputedValue => ({ raw: w.raw, ttlSeconds: w.ttlSeconds })),
@@ -74,14 +139,15 @@ export async function compactScores(app: AppContext, routeId: number, dates: rea
 }
 
 /** The route's full score (the explanation) for one date, cache-first on its own key. */
-export async function detailScore(app: AppContext, routeId: number, date: string, opts: { fresh?: boolean } = {}): Promise<DetailResult> {
+export async function detailScore(app: AppContext, routeId: number, date: string, opts: ScoreOptions = {}): Promise<DetailResult> {
   const ttl = app.config.scoreTtlSeconds;
   const read = await readThrough(
     app.cache,
     [keys.scoreDetail(routeId, date)],
     async () => {
       const route = await loadRoute(app, routeId);
-      const [score] = await app.scores.computeRouteForecast(route, [date]);
+      await opts.beforeCompute?.();
+      const [score] = await compute(app, route, [date], opts);
       const write = scoreWrite(score!, ttl);
       const raw = JSON.stringify(score);
       return {
@@ -95,4 +161,78 @@ export async function detailScore(app: AppContext, routeId: number, date: string
     { fresh: opts.fresh, accept: (raw) => parseDetail(raw) !== null },
   );
   return { raw: read.values[0]!, read };
+}
+
+// ------------------------------------------------------------------------------------ points
+
+/** The predict grid: points are scored (and cached) at the centre of their 0.01° weather cell. */
+export const PREDICT_GRID_DEGREES = 0.01;
+/** Elevations are scored to the nearest 10 m. */
+export const PREDICT_ELEVATION_STEP_M = 10;
+/** How long a point's score is cached (and at most what a fallback score keeps). */
+export const PREDICT_TTL_SECONDS = 900;
+
+export interface PointQuery {
+  latitude: number;
+  longitude: number;
+  /** A canonical route type. */
+  routeType: string;
+  elevationM: number | null;
+  grade: string | null;
+}
+
+const onGrid = (v: number) => Number((Math.round(v / PREDICT_GRID_DEGREES) * PREDICT_GRID_DEGREES).toFixed(2));
+
+/** Where a point is scored: its grid point (and elevation step). */
+export function predictGridPoint(q: Pick<PointQuery, "latitude" | "longitude" | "elevationM">): { latitude: number; longitude: number; elevationM: number | null } {
+  return {
+    latitude: onGrid(q.latitude),
+    longitude: onGrid(q.longitude),
+    elevationM: q.elevationM === null ? null : Math.round(q.elevationM / PREDICT_ELEVATION_STEP_M) * PREDICT_ELEVATION_STEP_M,
+  };
+}
+
+/** The cache key of a point's score: its grid point, elevation step, type and grade. */
+export function pointKey(q: PointQuery, date: string): string {
+  const grid = predictGridPoint(q);
+  const grade = q.grade === null ? "-" : encodeURIComponent(q.grade.trim().toLowerCase());
+  return keys.predict(`${date}:${q.routeType}:${grid.latitude.toFixed(2)}:${grid.longitude.toFixed(2)}:${grid.elevationM ?? "-"}:${grade}`);
+}
+
+export interface PointResult {
+  /** JSON of the `DailyScore` without route_id/route_name (the exact cached bytes). */
+  raw: string;
+  read: ReadThroughResult;
+  grid: ReturnType<typeof predictGridPoint>;
+}
+
+/** A point's score for one date, cache-first on the predict grid. */
+export async function pointScore(app: AppContext, q: PointQuery, date: string, opts: ScoreOptions = {}): Promise<PointResult> {
+  const grid = predictGridPoint(q);
+  const key = pointKey(q, date);
+  const point: Route = {
+    id: 0,
+    name: "point",
+    mountainId: null,
+    mountainName: null,
+    type: q.routeType,
+    grade: q.grade,
+    latitude: grid.latitude,
+    longitude: grid.longitude,
+    elevationM: grid.elevationM,
+    accidentCount: 0,
+    mountainAccidentCount: 0,
+  };
+  const read = await readThrough(
+    app.cache,
+    [key],
+    async () => {
+      await opts.beforeCompute?.();
+      const [score] = await compute(app, point, [date], opts);
+      const { route_id: _id, route_name: _name, ...fields } = score!;
+      return { values: [{ raw: JSON.stringify(fields), ttlSeconds: scoreTtl(score!, PREDICT_TTL_SECONDS) }] };
+    },
+    { accept: (raw) => raw.startsWith("{") && raw.includes('"risk_score"') },
+  );
+  return { raw: read.values[0]!, read, grid };
 }

@@ -21,14 +21,26 @@ describe("configuration", () => {
     ).rejects.toThrow(/UPSTASH_REDIS_REST_URL must be an http\(s\) URL/);
   });
 
-  it("the configured Worker reports its dependencies healthy", async () => {
+  it("the configured Worker reports its dependencies healthy: states only in public, latency with the admin token", async () => {
+    type Health = { status: string; version: string; checks: Record<string, { status: string; latencyMs?: number; error?: string }> };
     const res = await worker.fetch(new Request("http://edge.test/health") as never, env, createExecutionContext());
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { status: string; version: string; checks: Record<string, { status: string; latencyMs: number }> };
+    const body = (await res.json()) as Health;
+    expect(body.status).toBe("healthy");
     expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
-    expect(body.checks.postgres!.status).toBe("ok");
-    expect(body.checks.redis!.status).toBe("ok");
-    expect(body.checks.weather!.status).toBe("ok");
-    expect(body.checks.postgres!.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(body.checks).toEqual({ postgres: { status: "ok" }, redis: { status: "ok" }, weather: { status: "ok" } });
+    const admin = await worker.fetch(
+      new Request("http://edge.test/health", { headers: { Authorization: `Bearer ${env.ADMIN_TOKEN}` } }) as never,
+      env,
+      createExecutionContext(),
+    );
+    const detailed = (await admin.json()) as Health;
+    for (const name of ["postgres", "redis", "weather"]) {
+      expect(detailed.checks[name]!.status).toBe("ok");
+      expect(detailed.checks[name]!.latencyMs).toBeGreaterThanOrEqual(0);
+    }
+    // A wrong token is the public view.
+    const wrong = await worker.fetch(new Request("http://edge.test/health", { headers: { Authorization: "Bearer nope" } }) as never, env, createExecutionContext());
+    expect(((await wrong.json()) as Health).checks.postgres).toEqual({ status: "ok" });
   });
 });

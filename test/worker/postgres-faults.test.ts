@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { call } from "./api/helpers";
-import { ErrorBody } from "../../src/http/api/schemas";
+import { ErrorBody } from "../../src/http/v2/schemas";
 
 const SCOPE = `postgres-faults-${crypto.randomUUID()}`;
 const scoped = { ...env, DATABASE_URL: `${env.DATABASE_URL}?standin_scope=${SCOPE}` };

@@ -139,7 +139,7 @@ describe("cron tick → queue → consumer → Upstash", () => {
       expect(ttl).toBeLessThanOrEqual(21600);
 
       // /map serves those routes as cached (they are the busiest, so the first 200 of the world box).
-      const map = (await (await call(`/api/v1/map?bbox=-180,-90,180,90&date=${date}`)).json()) as { routes: { id: number; risk: number; color: string }[]; missing: number[] };
+      const map = (await (await call(`/api/v2/map?bbox=-180,-90,180,90&date=${date}`)).json()) as { routes: { id: number; risk: number; color: string }[]; missing: number[] };
       const listed = new Set(map.routes.map((r) => r.id));
       expect(routeIds.filter((id) => !listed.has(id)), date).toEqual([]);
       expect(routeIds.filter((id) => map.missing.includes(id))).toEqual([]);

@@ -2,9 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { HttpError } from "../../../src/http/errors";
 import { allowedOrigin } from "../../../src/http/cors";
-import { decodeCursor, encodeCursor, forecastWindow, page, pathId, requireInWindow } from "../../../src/http/api/params";
-import { etagOf, matchesIfNoneMatch } from "../../../src/http/api/respond";
-import { AccidentsQuery, BBoxParam, PredictBody, RoutesQuery } from "../../../src/http/api/schemas";
+import { decodeCursor, encodeCursor, forecastWindow, page, pathId, requireInWindow } from "../../../src/http/v2/params";
+import { etagOf, matchesIfNoneMatch } from "../../../src/http/respond";
+import { AccidentsQuery, BBoxParam, PredictBody, RoutesQuery } from "../../../src/http/v2/schemas";
 
 const status = (fn: () => unknown) => {
   try {

@@ -16,7 +16,7 @@ import { createSql } from "../../../src/data/db";
 import { dateRange, todayUtc } from "../../../src/dates";
 import { keys } from "../../../src/cache/keys";
 
-export const BASE = "http://edge.test/api/v1";
+export const BASE = "http://edge.test/api/v2";
 export const ADMIN = { Authorization: `Bearer ${env.ADMIN_TOKEN}` };
 export const redis = new Redis({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN, automaticDeserialization: false });
 export const sql = createSql(env.DATABASE_URL, env.NEON_HTTP_ENDPOINT);

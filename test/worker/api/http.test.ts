@@ -7,9 +7,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { todayUtc } from "../../../src/dates";
 import { appContext } from "../../../src/context";
 import { UpstreamUnavailable } from "../../../src/errors";
-import { ErrorBody, PredictResponse, SafetyResponse } from "../../../src/http/api/schemas";
+import { ErrorBody, PredictResponse, SafetyResponse } from "../../../src/http/v2/schemas";
 import { call, clearScores, env, json, redis, seed } from "./helpers";
-import { keyPrefixes, keys } from "../../../src/cache/keys";
+import { keyPrefixes } from "../../../src/cache/keys";
+import { pointKey } from "../../../src/service/route-scores";
 
 const today = todayUtc();
 const DEGRADED = 900012;
@@ -145,6 +146,6 @@ describe("backing services down", () => {
     expect(score.weather.days).toBeNull();
     expect(score.weather.notes.join(" ")).toMatch(/forecast unavailable/);
     if ("extreme_weather" in score.metadata) expect(score.metadata.extreme_weather.enabled).toBe(false);
-    await redis.del(keys.predict(`${today}:alpine:${latitude}:169.9:-`));
+    await redis.del(pointKey({ latitude, longitude: 169.9, routeType: "alpine", elevationM: null, grade: null }, today));
   });
 });

@@ -1,6 +1,6 @@
 /** GET /routes, /routes/:id, /accidents, /accidents/:id: filters, keyset pagination, validation. */
 import { beforeAll, describe, expect, it } from "vitest";
-import { AccidentList, AccidentView, ErrorBody, RouteList, RouteView } from "../../../src/http/api/schemas";
+import { AccidentList, AccidentView, ErrorBody, RouteList, RouteView } from "../../../src/http/v2/schemas";
 import { ACCIDENTS, BOX_PARAM, LOCATED_ROUTES, call, json, seed } from "./helpers";
 
 beforeAll(seed);

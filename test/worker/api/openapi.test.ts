@@ -5,10 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { todayUtc } from "../../../src/dates";
-import { RESPONSE_SCHEMAS } from "../../../src/http/api/schemas";
+import { RESPONSE_SCHEMAS } from "../../../src/http/v2/schemas";
 import { BOX_PARAM, call, clearScores, json, redis, seed } from "./helpers";
 import { validate } from "./json-schema-lite";
-import { keys } from "../../../src/cache/keys";
+import { pointKey } from "../../../src/service/route-scores";
 
 const ROUTE = 900015;
 const today = todayUtc();
@@ -20,6 +20,7 @@ let doc: Record<string, any>;
 beforeAll(async () => {
   await seed();
   await clearScores([ROUTE]);
+  await redis.del(pointKey({ latitude, longitude: 169.4, routeType: "mixed", elevationM: null, grade: null }, today));
   const res = await call("/openapi.json");
   expect(res.status).toBe(200);
   expect(res.headers.get("Content-Type")).toMatch(/^application\/json/);
@@ -27,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await clearScores([ROUTE]);
-  await redis.del(keys.predict(`${today}:mixed:${latitude}:169.4:-`));
+  await redis.del(pointKey({ latitude, longitude: 169.4, routeType: "mixed", elevationM: null, grade: null }, today));
 });
 
 const EXPECTED: [string, string][] = [
@@ -46,7 +47,7 @@ describe("the document", () => {
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
     expect(typeof doc.info.title).toBe("string");
     expect(typeof doc.info.version).toBe("string");
-    expect(doc.servers).toEqual([{ url: "/api/v1" }]);
+    expect(doc.servers).toEqual([{ url: "/api/v2" }]);
     expect(Object.keys(doc.components.schemas).sort()).toEqual(Object.keys(RESPONSE_SCHEMAS).sort());
     const ops = Object.entries(doc.paths).flatMap(([p, item]) => Object.keys(item as object).map((m) => [m, p]));
     expect(ops.sort()).toEqual([...EXPECTED].sort());

@@ -2,7 +2,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { addDays, todayUtc } from "../../../src/dates";
 import { ScoreService } from "../../../src/service/score-service";
-import { ErrorBody, MapResponse, PredictResponse, SafetyResponse } from "../../../src/http/api/schemas";
+import { pointKey } from "../../../src/service/route-scores";
+import { ErrorBody, MapResponse, PredictResponse, SafetyResponse } from "../../../src/http/v2/schemas";
 import { BOX_PARAM, call, clearScores, json, redis, seed, window7 } from "./helpers";
 import { keys } from "../../../src/cache/keys";
 
@@ -13,7 +14,9 @@ const MAP_WARM = [900005, 900006];
 // A point of our own (predict keys are per exact input; a unique latitude keeps runs apart).
 const lat = -44.5 - Math.floor(Math.random() * 1e6) / 1e9;
 const point = { latitude: lat, longitude: 169.5, date: today, route_type: "Alpine", elevation_m: 2500 };
-const predictKey = (p: typeof point) => keys.predict(`${p.date}:${p.route_type.toLowerCase()}:${p.latitude}:${p.longitude}:${p.elevation_m ?? "-"}`);
+const predictKey = (p: typeof point) =>
+  pointKey({ latitude: p.latitude, longitude: p.longitude, routeType: p.route_type.toLowerCase(), elevationM: p.elevation_m ?? null, grade: null }, p.date);
+const boulderKey = () => pointKey({ latitude: lat - 0.001, longitude: 169.5, routeType: "boulder", elevationM: null, grade: null }, today);
 
 const post = (body: unknown, headers: Record<string, string> = { "Content-Type": "application/json" }) =>
   call("/predict", { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
@@ -27,6 +30,7 @@ beforeAll(async () => {
   await seed();
   await clearScores(SPIRE);
   await clearMapIndex(SPIRE);
+  await redis.del(predictKey(point), boulderKey());
 });
 afterEach(() => vi.restoreAllMocks());
 afterAll(async () => {
@@ -48,8 +52,9 @@ describe("POST /predict", () => {
     expect(body.date).toBe(today);
     expect(body.risk_score).toBeGreaterThanOrEqual(0);
     expect(spy).toHaveBeenCalledTimes(1);
+    // Scored on the predict grid (0.01°, elevation to 10 m); the answer echoes the caller's point.
     const route = spy.mock.calls[0]![0][0]!;
-    expect(route).toMatchObject({ latitude: lat, longitude: 169.5, type: "alpine", elevationM: 2500 });
+    expect(route).toMatchObject({ latitude: -44.5, longitude: 169.5, type: "alpine", elevationM: 2500 });
 
     // The same fields as a route's safety answer, minus route_id/route_name.
     const safetyKeys = Object.keys(SafetyResponse.shape).filter((k) => !k.startsWith("route_")).sort();
@@ -69,7 +74,7 @@ describe("POST /predict", () => {
     const res = await post({ ...noElevation, route_type: "BOULDER", latitude: lat - 0.001 });
     expect(res.status).toBe(200);
     expect(PredictResponse.parse(await res.json()).location).toMatchObject({ elevation_m: null, route_type: "boulder" });
-    await redis.del(keys.predict(`${today}:boulder:${lat - 0.001}:169.5:-`));
+    await redis.del(boulderKey());
 
     const bad = await post({ ...point, route_type: "big_wall" });
     expect(bad.status).toBe(422);

@@ -9,7 +9,7 @@ import { keys } from "../../../src/cache/keys";
 import { CompactScoreSchema } from "../../../src/cache/scores";
 import { appContext } from "../../../src/context";
 import { ScoreService } from "../../../src/service/score-service";
-import { BreakdownResponse, ErrorBody, ForecastResponse, SafetyResponse } from "../../../src/http/api/schemas";
+import { BreakdownResponse, ErrorBody, ForecastResponse, SafetyResponse } from "../../../src/http/v2/schemas";
 import { ACCIDENTS, ADMIN, call, clearScores, env, hash, json, redis, seed, window7 } from "./helpers";
 
 // This file's routes (no other file touches their keys).

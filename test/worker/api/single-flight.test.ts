@@ -9,7 +9,7 @@ import { ScoreService } from "../../../src/service/score-service";
 import { CacheClient } from "../../../src/cache/client";
 import { keys } from "../../../src/cache/keys";
 import { SingleFlight, lockKey, redisLockStore } from "../../../src/cache/single-flight";
-import { SafetyResponse } from "../../../src/http/api/schemas";
+import { SafetyResponse } from "../../../src/http/v2/schemas";
 import { call, clearScores, redis, seed } from "./helpers";
 
 const ROUTE = 900004;

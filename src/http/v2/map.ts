@@ -9,7 +9,7 @@ import { routesInBox } from "../../data/queries";
 import type { AppRequest } from "../context";
 import { parseQuery } from "../validate";
 import { forecastWindow, requireInWindow } from "./params";
-import { jsonWithEtag } from "./respond";
+import { jsonWithEtag } from "../respond";
 import { MapQuery, type MapT } from "./schemas";
 
 /** Routes per answer (busiest first): index entries are ~20 bytes, so one HMGET of 5,000 stays ~100 KB. */
@@ -31,13 +31,16 @@ export async function mapHandler(req: AppRequest): Promise<Response> {
   });
   const now = Math.floor(Date.now() / 1000);
   const body: MapT = { date, routes: [], missing: [], truncated: found.length > MAP_MAX_ROUTES };
+  // Never longer than the earliest expiry among the scores served (Cache-Control from the stored TTLs).
+  let maxAge = MAP_MAX_AGE_SECONDS;
   points.forEach((p, i) => {
     const e = parseMapEntry(entries[i]);
     if (!e || !mapEntryFresh(e, now)) return void body.missing.push(p.id);
+    maxAge = Math.min(maxAge, e.expiresAt - now);
     body.routes.push({ id: p.id, lat: p.latitude, lon: p.longitude, risk: e.risk, color: e.color });
   });
   return jsonWithEtag(req, body, {
-    "Cache-Control": `public, max-age=${MAP_MAX_AGE_SECONDS}`,
+    "Cache-Control": `public, max-age=${Math.max(0, maxAge)}`,
     ...(degraded ? { "X-Degraded": "cache-unavailable" } : {}),
   });
 }

@@ -6,7 +6,7 @@ import type { Route } from "../../data/routes";
 import type { AppRequest } from "../context";
 import { parseQuery } from "../validate";
 import { decodeCursor, page, pathId } from "./params";
-import { jsonWithEtag } from "./respond";
+import { jsonWithEtag } from "../respond";
 import { loadRoute } from "../../service/route-scores";
 import { RoutesQuery, type RouteViewT } from "./schemas";
 

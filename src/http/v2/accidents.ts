@@ -4,7 +4,7 @@ import { notFound } from "../errors";
 import type { AppRequest } from "../context";
 import { parseQuery } from "../validate";
 import { decodeCursor, page, pathId } from "./params";
-import { jsonWithEtag } from "./respond";
+import { jsonWithEtag } from "../respond";
 import { AccidentsQuery, type AccidentSummaryViewT, type AccidentViewT } from "./schemas";
 
 const ACCIDENT_CACHE_CONTROL = "public, max-age=300";

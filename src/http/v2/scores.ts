@@ -15,8 +15,9 @@ import { cacheHeaders } from "../cache-headers";
 import { HttpError, unprocessable } from "../errors";
 import { parseQuery } from "../validate";
 import { forecastWindow, pathId, requireInWindow } from "./params";
-import { jsonWithEtag } from "./respond";
+import { jsonWithEtag } from "../respond";
 import { countTally } from "../counting";
+import { routeScoreOptions, weatherBudget } from "../budget";
 import { BreakdownQuery, FORECAST_WINDOW_DAYS, ForecastQuery, SafetyQuery, type BreakdownT, type ForecastT } from "./schemas";
 
 /** fresh=true is an operator's action: 401 without a bearer token, 403 with a wrong one. */
@@ -40,7 +41,7 @@ export async function safety(req: AppRequest, _env: unknown, ctx: ExecutionConte
   const q = parseQuery(req, SafetyQuery);
   const date = targetDate(q.date);
   if (q.fresh) await requireAdminForFresh(req);
-  const { raw, read } = await detailScore(req.app, id, date, { fresh: q.fresh });
+  const { raw, read } = await detailScore(req.app, id, date, q.fresh ? { fresh: true } : routeScoreOptions(req, ctx));
   countTally(req.app, ctx, read.tally);
   return jsonWithEtag(req, raw, cacheHeaders(read, !q.fresh));
 }
@@ -58,11 +59,11 @@ export async function forecast(req: AppRequest, _env: unknown, ctx: ExecutionCon
     );
   }
   const dates = dateRange(start, FORECAST_WINDOW_DAYS);
-  const [{ scores, read }, route] = await Promise.all([compactScores(req.app, id, dates), loadRoute(req.app, id)]);
+  const [{ scores, read }, route] = await Promise.all([compactScores(req.app, id, dates, routeScoreOptions(req, ctx)), loadRoute(req.app, id)]);
   countTally(req.app, ctx, read.tally);
   // The weather of each day, from the cell's cached forecast (the one the scores were computed from).
   const cell = gridCell(route.latitude, route.longitude);
-  const cw = (await req.app.weather.forCells([cell], dates[0]!, dates.at(-1)!)).get(cell.key);
+  const cw = (await req.app.weather.forCells([cell], dates[0]!, dates.at(-1)!, weatherBudget(ctx))).get(cell.key);
   const body: ForecastT = {
     route_id: id,
     route_name: route.name,
@@ -87,7 +88,7 @@ export async function forecast(req: AppRequest, _env: unknown, ctx: ExecutionCon
 export async function breakdown(req: AppRequest, _env: unknown, ctx: ExecutionContext): Promise<Response> {
   const id = pathId(req.params);
   const date = targetDate(parseQuery(req, BreakdownQuery).date);
-  const { raw, read } = await detailScore(req.app, id, date);
+  const { raw, read } = await detailScore(req.app, id, date, routeScoreOptions(req, ctx));
   countTally(req.app, ctx, read.tally);
   const s = parseDetail(raw) as DailyScore;
   const top = s.top_contributing_accidents;

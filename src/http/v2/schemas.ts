@@ -4,15 +4,11 @@
  * into the OpenAPI document, so documentation and validation cannot drift apart.
  */
 import { z } from "zod";
-import { CANONICAL_ROUTE_TYPES, type CanonicalRouteType } from "../../scoring";
+import { CanonicalType, IsoDate, Latitude, Longitude, lower, MAX_BODY_BYTES, MAX_ID, routeTypes } from "../schema-blocks";
 
-export const MAX_ID = 2_147_483_647;
-export const MAX_BODY_BYTES = 16 * 1024;
+export { IsoDate, MAX_BODY_BYTES, MAX_ID };
 /** The forecast window of the route endpoints and /predict: today … today+6 (UTC). */
 export const FORECAST_WINDOW_DAYS = 7;
-
-const routeTypes = CANONICAL_ROUTE_TYPES as [CanonicalRouteType, ...CanonicalRouteType[]];
-const lower = (v: unknown) => (typeof v === "string" ? v.trim().toLowerCase() : v);
 
 // ---------------------------------------------------------------- request building blocks
 
@@ -23,8 +19,6 @@ export const IdParam = z
   .transform(Number)
   .refine((n) => n <= MAX_ID, `must be at most ${MAX_ID}`)
   .meta({ description: "A positive integer id.", example: "42" });
-
-export const IsoDate = z.iso.date().meta({ description: "A UTC calendar date, YYYY-MM-DD.", example: "2026-11-25" });
 
 const NUM = String.raw`-?\d{1,3}(?:\.\d+)?`;
 const BBOX_RE = new RegExp(`^${NUM},${NUM},${NUM},${NUM}$`);
@@ -42,7 +36,7 @@ export const BBoxParam = z
   .meta({ description: "Bounding box minLon,minLat,maxLon,maxLat in decimal degrees (WGS84).", example: "-105.8,40.1,-105.5,40.4" });
 
 export const RouteTypeParam = z
-  .preprocess(lower, z.enum(routeTypes))
+  .preprocess(lower, CanonicalType)
   .meta({ description: "A canonical route type (case-insensitive)." });
 
 const Limit = (max: number, dflt: number) =>
@@ -108,8 +102,8 @@ export const AccidentsQuery = z
 
 export const PredictBody = z
   .object({
-    latitude: z.number().min(-90).max(90),
-    longitude: z.number().min(-180).max(180),
+    latitude: Latitude,
+    longitude: Longitude,
     date: IsoDate.meta({ description: "Target date within today … today+6 (UTC)." }),
     route_type: RouteTypeParam,
     elevation_m: z.number().min(-500).max(9000).nullable().optional().meta({ description: "Elevation in metres; omitted or null = unknown (neutral elevation factor)." }),

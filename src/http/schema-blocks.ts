@@ -1,0 +1,27 @@
+/**
+ * zod building blocks shared by both API surfaces (src/http/v1/schemas.ts, src/http/v2/schemas.ts):
+ * what a date, a coordinate, a route type and an id may be. Each surface composes them with its
+ * own lexical rules (v2: strict patterns, 400/422; v1: FastAPI/pydantic's lax parsing) and maps
+ * zod issues to its own error shape.
+ */
+import { z } from "zod";
+import { CANONICAL_ROUTE_TYPES, type CanonicalRouteType } from "../scoring";
+import { MAX_INT32 } from "../service/route-scores";
+
+/** Largest id a row can have (Postgres `integer`). */
+export const MAX_ID = MAX_INT32;
+/** Largest request body either surface reads. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+export const routeTypes = CANONICAL_ROUTE_TYPES as [CanonicalRouteType, ...CanonicalRouteType[]];
+export const lower = (v: unknown) => (typeof v === "string" ? v.trim().toLowerCase() : v);
+
+/** A calendar date YYYY-MM-DD (a real day: 2026-02-30 is not one). */
+export const IsoDate = z.iso.date().meta({ description: "A UTC calendar date, YYYY-MM-DD.", example: "2026-11-25" });
+export const isIsoDate = (s: string) => IsoDate.safeParse(s).success;
+
+export const Latitude = z.number().min(-90).max(90);
+export const Longitude = z.number().min(-180).max(180);
+
+/** One of the seven canonical route types, any case. */
+export const CanonicalType = z.enum(routeTypes);
