@@ -5,13 +5,13 @@
  */
 import { TEMPORAL_LAMBDA_PER_DAY, typeIndex } from "./constants";
 import { temporalAccidentFactor } from "./factors/temporal";
-import { parseIsoDate, seasonOfMonth } from "./dates";
+import { monthOfDayNumber, parseIsoDate, seasonOfMonth } from "./dates";
 import { parseGrade } from "./factors/grade";
 import { severityWeight } from "./factors/severity";
 import { toRadians } from "./factors/spatial";
 import { inferAccidentType } from "./route-type";
 import { buildAccidentPattern, PATTERN_SERIES, SERIES_COUNT } from "./weather-pattern";
-import { PACKED_DAYS, seriesMoments, windowWeights } from "./weather-similarity";
+import { PACKED_DAYS, seriesMean as seriesMeanOf, seriesStd as seriesStdOf, windowWeights } from "./weather-similarity";
 import type { AccidentInput } from "./types";
 
 /**
@@ -54,10 +54,28 @@ export interface PreparedCorpus {
   readonly seriesStd: Float64Array;
   /**
    * λ^(−1.5·accident day) per planned type index (arrays shared between types with the same λ),
-   * for the fast temporal factor (see factors/temporal.ts). Derived data: not serialised,
-   * recomputed by `deserializeCorpus`.
+   * for the fast temporal factor (see factors/temporal.ts). Derived, like `cosLat`, `season`,
+   * `severityWeight`, `seriesMean` and `seriesStd` (see `corpusFromColumns`): not in a snapshot.
    */
   readonly temporalFactor: readonly Float64Array[];
+}
+
+/** The columns a corpus is made of (and a snapshot stores); everything else is derived from them. */
+export interface CorpusColumns {
+  readonly count: number;
+  readonly inputCount: number;
+  readonly accidentId: Float64Array;
+  readonly latRad: Float64Array;
+  readonly lonRad: Float64Array;
+  readonly dayNumber: Int32Array;
+  readonly typeIndex: Uint8Array;
+  readonly severityCode: Uint16Array;
+  readonly severityLabels: readonly string[];
+  readonly elevationM: Float64Array;
+  readonly gradeDifficulty: Float64Array;
+  readonly weatherDays: Uint8Array;
+  readonly freezeThaw: Uint8Array;
+  readonly weatherSeries: Float64Array;
 }
 
 /** The derived temporal factors for every planned type's λ. */
@@ -77,8 +95,60 @@ function temporalFactors(dayNumber: Int32Array): readonly Float64Array[] {
 }
 
 /**
+ * The corpus from its columns: cos φ, the season, Sv, the series moments and the temporal
+ * factors are derived here — the one place, for `buildCorpus` and `deserializeCorpus` alike, so a
+ * restored corpus is bit-for-bit the built one. A few milliseconds for ~4,000 accidents.
+ */
+export function corpusFromColumns(c: CorpusColumns): PreparedCorpus {
+  const n = c.count;
+  const cosLat = new Float64Array(n);
+  const season = new Uint8Array(n);
+  const severityW = new Float64Array(n);
+  const meanOut = new Float64Array(n * SERIES_COUNT);
+  const stdOut = new Float64Array(n * SERIES_COUNT);
+  const labelWeight = c.severityLabels.map((label) => severityWeight(label));
+  for (let i = 0; i < n; i++) {
+    cosLat[i] = Math.cos(c.latRad[i]!);
+    season[i] = seasonOfMonth(monthOfDayNumber(c.dayNumber[i]!));
+    severityW[i] = labelWeight[c.severityCode[i]!]!;
+    const m = c.weatherDays[i]!;
+    if (m === 0) continue;
+    const u = windowWeights(m);
+    for (let s = 0; s < SERIES_COUNT; s++) {
+      const offset = (i * SERIES_COUNT + s) * PACKED_DAYS;
+      const mean = seriesMeanOf(c.weatherSeries, offset, m, u);
+      meanOut[i * SERIES_COUNT + s] = mean;
+      stdOut[i * SERIES_COUNT + s] = seriesStdOf(c.weatherSeries, offset, m, u, mean);
+    }
+  }
+  return Object.freeze({
+    formatVersion: 1 as const,
+    count: n,
+    inputCount: c.inputCount,
+    accidentId: c.accidentId,
+    latRad: c.latRad,
+    lonRad: c.lonRad,
+    cosLat,
+    dayNumber: c.dayNumber,
+    season,
+    typeIndex: c.typeIndex,
+    severityWeight: severityW,
+    severityCode: c.severityCode,
+    severityLabels: Object.freeze([...c.severityLabels]),
+    elevationM: c.elevationM,
+    gradeDifficulty: c.gradeDifficulty,
+    weatherDays: c.weatherDays,
+    freezeThaw: c.freezeThaw,
+    weatherSeries: c.weatherSeries,
+    seriesMean: meanOut,
+    seriesStd: stdOut,
+    temporalFactor: temporalFactors(c.dayNumber),
+  });
+}
+
+/**
  * Severity label shown in `debug.scored_accidents[].severity`: the raw `injury_severity` string,
- * or "unknown" when it is null or empty.
+ * or "unknown" when it is null or empty. Sv of the label equals Sv of the raw value.
  */
 function severityLabel(raw: string | null | undefined): string {
   return raw ? raw : "unknown";
@@ -95,7 +165,6 @@ function finiteOrNaN(v: number | null | undefined): number {
 export function buildCorpus(accidents: readonly AccidentInput[]): PreparedCorpus {
   const keep: AccidentInput[] = [];
   const dates: number[] = [];
-  const months: number[] = [];
   for (const a of accidents) {
     if (!a) continue;
     if (typeof a.latitude !== "number" || !Number.isFinite(a.latitude)) continue;
@@ -104,23 +173,18 @@ export function buildCorpus(accidents: readonly AccidentInput[]): PreparedCorpus
     if (!d) continue;
     keep.push(a);
     dates.push(d.dayNumber);
-    months.push(d.month);
   }
   const n = keep.length;
   const labels: string[] = [];
   const labelIndex = new Map<string, number>();
   const c = {
-    formatVersion: 1 as const,
     count: n,
     inputCount: accidents.length,
     accidentId: new Float64Array(n),
     latRad: new Float64Array(n),
     lonRad: new Float64Array(n),
-    cosLat: new Float64Array(n),
     dayNumber: new Int32Array(n),
-    season: new Uint8Array(n),
     typeIndex: new Uint8Array(n),
-    severityWeight: new Float64Array(n),
     severityCode: new Uint16Array(n),
     severityLabels: labels,
     elevationM: new Float64Array(n),
@@ -128,20 +192,14 @@ export function buildCorpus(accidents: readonly AccidentInput[]): PreparedCorpus
     weatherDays: new Uint8Array(n),
     freezeThaw: new Uint8Array(n),
     weatherSeries: new Float64Array(n * SERIES_COUNT * PACKED_DAYS),
-    seriesMean: new Float64Array(n * SERIES_COUNT),
-    seriesStd: new Float64Array(n * SERIES_COUNT),
   };
   for (let i = 0; i < n; i++) {
     const a = keep[i]!;
     c.accidentId[i] = a.accident_id;
-    const lat = toRadians(a.latitude!);
-    c.latRad[i] = lat;
+    c.latRad[i] = toRadians(a.latitude!);
     c.lonRad[i] = toRadians(a.longitude!);
-    c.cosLat[i] = Math.cos(lat);
     c.dayNumber[i] = dates[i]!;
-    c.season[i] = seasonOfMonth(months[i]!);
     c.typeIndex[i] = typeIndex(inferAccidentType(a.activity, a.accident_type, a.tags));
-    c.severityWeight[i] = severityWeight(a.injury_severity);
     const label = severityLabel(a.injury_severity);
     let code = labelIndex.get(label);
     if (code === undefined) {
@@ -154,134 +212,28 @@ export function buildCorpus(accidents: readonly AccidentInput[]): PreparedCorpus
     c.gradeDifficulty[i] = parseGrade(a.grade ?? null) ?? NaN;
     const p = buildAccidentPattern(a.weather, dates[i]!);
     if (p) {
-      const m = p.num_days;
-      c.weatherDays[i] = m;
+      c.weatherDays[i] = p.num_days;
       c.freezeThaw[i] = p.freeze_thaw_days;
-      const u = windowWeights(m);
       for (let s = 0; s < SERIES_COUNT; s++) {
         const base = (i * SERIES_COUNT + s) * PACKED_DAYS;
         const values = p[PATTERN_SERIES[s]!];
-        for (let k = 0; k < m; k++) c.weatherSeries[base + k] = values[k]!;
-        const mo = seriesMoments(c.weatherSeries, base, m, u);
-        c.seriesMean[i * SERIES_COUNT + s] = mo.mean;
-        c.seriesStd[i * SERIES_COUNT + s] = mo.std;
+        for (let k = 0; k < p.num_days; k++) c.weatherSeries[base + k] = values[k]!;
       }
     }
   }
-  Object.freeze(labels);
-  return Object.freeze({ ...c, temporalFactor: temporalFactors(c.dayNumber) });
+  return corpusFromColumns(c);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Serialisation
-// ---------------------------------------------------------------------------------------------
+/** The typed arrays of a corpus (for `corpusByteSize`). */
+const TYPED_ARRAY_KEYS = [
+  "accidentId", "latRad", "lonRad", "cosLat", "dayNumber", "season", "typeIndex", "severityWeight", "severityCode",
+  "elevationM", "gradeDifficulty", "weatherDays", "freezeThaw", "weatherSeries", "seriesMean", "seriesStd",
+] as const satisfies readonly (keyof PreparedCorpus)[];
 
-const MAGIC = 0x31434153; // "SAC1" little-endian
-const FORMAT_VERSION = 1;
-const HEADER_BYTES = 24;
-
-type ArrayKey = Exclude<keyof PreparedCorpus, "formatVersion" | "count" | "inputCount" | "severityLabels" | "temporalFactor">;
-
-/** Typed arrays in serialisation order, with their element count per accident. */
-const ARRAY_LAYOUT: readonly (readonly [ArrayKey, "f64" | "i32" | "u16" | "u8", number])[] = [
-  ["accidentId", "f64", 1],
-  ["latRad", "f64", 1],
-  ["lonRad", "f64", 1],
-  ["cosLat", "f64", 1],
-  ["severityWeight", "f64", 1],
-  ["elevationM", "f64", 1],
-  ["gradeDifficulty", "f64", 1],
-  ["weatherSeries", "f64", SERIES_COUNT * PACKED_DAYS],
-  ["seriesMean", "f64", SERIES_COUNT],
-  ["seriesStd", "f64", SERIES_COUNT],
-  ["dayNumber", "i32", 1],
-  ["severityCode", "u16", 1],
-  ["season", "u8", 1],
-  ["typeIndex", "u8", 1],
-  ["weatherDays", "u8", 1],
-  ["freezeThaw", "u8", 1],
-];
-
-const ELEMENT_BYTES = { f64: 8, i32: 4, u16: 2, u8: 1 } as const;
-
-function align8(n: number): number {
-  return (n + 7) & ~7;
-}
-
-/**
- * Serialises a corpus to bytes (little-endian typed-array images plus a small JSON string table):
- * a Worker can cache it (KV, Cache API, memory) and `deserializeCorpus` restores an identical
- * corpus, so scores are bit-for-bit the same.
- */
-export function serializeCorpus(corpus: PreparedCorpus): Uint8Array {
-  const labels = new TextEncoder().encode(JSON.stringify(corpus.severityLabels));
-  let size = align8(HEADER_BYTES + labels.length);
-  for (const [key] of ARRAY_LAYOUT) size += align8(corpus[key].byteLength);
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, MAGIC, true);
-  view.setUint32(4, FORMAT_VERSION, true);
-  view.setUint32(8, corpus.count, true);
-  view.setUint32(12, corpus.inputCount, true);
-  view.setUint32(16, labels.length, true);
-  view.setUint32(20, 0, true);
-  out.set(labels, HEADER_BYTES);
-  let offset = align8(HEADER_BYTES + labels.length);
-  for (const [key] of ARRAY_LAYOUT) {
-    const arr = corpus[key];
-    out.set(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength), offset);
-    offset += align8(arr.byteLength);
-  }
-  return out;
-}
-
-/** Restores a corpus written by `serializeCorpus`. Throws on a malformed or foreign buffer. */
-export function deserializeCorpus(data: Uint8Array | ArrayBuffer): PreparedCorpus {
-  // One aligned private copy: typed-array views need aligned offsets, and the caller keeps its bytes.
-  const bytes = data instanceof Uint8Array ? data.slice() : new Uint8Array(data.slice(0));
-  if (bytes.byteLength < HEADER_BYTES) throw new Error("corpus: buffer too short");
-  const view = new DataView(bytes.buffer);
-  if (view.getUint32(0, true) !== MAGIC) throw new Error("corpus: bad magic");
-  const version = view.getUint32(4, true);
-  if (version !== FORMAT_VERSION) throw new Error(`corpus: unsupported format version ${version}`);
-  const count = view.getUint32(8, true);
-  const inputCount = view.getUint32(12, true);
-  const labelBytes = view.getUint32(16, true);
-  if (HEADER_BYTES + labelBytes > bytes.byteLength) throw new Error("corpus: truncated string table");
-  const labels = JSON.parse(new TextDecoder().decode(bytes.subarray(HEADER_BYTES, HEADER_BYTES + labelBytes))) as unknown;
-  if (!Array.isArray(labels) || !labels.every((l) => typeof l === "string")) throw new Error("corpus: bad string table");
-  let offset = align8(HEADER_BYTES + labelBytes);
-  const arrays: Partial<Record<ArrayKey, ArrayBufferView>> = {};
-  for (const [key, kind, perAccident] of ARRAY_LAYOUT) {
-    const length = count * perAccident;
-    const byteLength = length * ELEMENT_BYTES[kind];
-    if (offset + byteLength > bytes.byteLength) throw new Error(`corpus: truncated at ${key}`);
-    const buf = bytes.buffer;
-    arrays[key] =
-      kind === "f64"
-        ? new Float64Array(buf, offset, length)
-        : kind === "i32"
-          ? new Int32Array(buf, offset, length)
-          : kind === "u16"
-            ? new Uint16Array(buf, offset, length)
-            : new Uint8Array(buf, offset, length);
-    offset += align8(byteLength);
-  }
-  const restored = arrays as Record<ArrayKey, never> & { dayNumber: Int32Array };
-  return Object.freeze({
-    formatVersion: 1,
-    count,
-    inputCount,
-    severityLabels: Object.freeze(labels as string[]),
-    ...restored,
-    temporalFactor: temporalFactors(restored.dayNumber),
-  }) as PreparedCorpus;
-}
-
-/** Bytes held by a corpus' typed arrays (serialised ones plus the derived temporal factors). */
+/** Bytes held by a corpus' typed arrays (stored and derived, the temporal factors included). */
 export function corpusByteSize(corpus: PreparedCorpus): number {
   let size = 0;
-  for (const [key] of ARRAY_LAYOUT) size += corpus[key].byteLength;
+  for (const key of TYPED_ARRAY_KEYS) size += corpus[key].byteLength;
   for (const arr of new Set(corpus.temporalFactor)) size += arr.byteLength;
   return size;
 }

@@ -35,17 +35,27 @@ export function dayNumberFromCivil(year: number, month: number, day: number): nu
   return era * 146097 + doe - 719468;
 }
 
-/** Inverse of `dayNumberFromCivil`, as "YYYY-MM-DD". */
-export function isoDateFromDayNumber(dayNumber: number): string {
+/** Inverse of `dayNumberFromCivil` (H. Hinnant's civil_from_days). */
+export function civilFromDayNumber(dayNumber: number): { year: number; month: number; day: number } {
   const z = dayNumber + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
   const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
+/** The month (1…12) of a day number. */
+export function monthOfDayNumber(dayNumber: number): number {
+  return civilFromDayNumber(dayNumber).month;
+}
+
+/** Inverse of `dayNumberFromCivil`, as "YYYY-MM-DD". */
+export function isoDateFromDayNumber(dayNumber: number): string {
+  const { year: y, month: m, day: d } = civilFromDayNumber(dayNumber);
   return `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
 }
 

@@ -4,6 +4,9 @@
  *   const corpus = buildCorpus(accidents);            // once per data version
  *   const bytes = serializeCorpus(corpus);            // optional cache; deserializeCorpus(bytes)
  *   const result = scoreRouteDay(corpus, { route, targetDate, forecast, weatherStats }, { debug });
+ *   // A location's routes on its days, the place/day/type work shared; [routeIndex][dayIndex]:
+ *   const full = scoreLocationDays(corpus, { location, routes, days, searchRadiusKm }, { debug });
+ *   const stored = scoreLocationDaysCompact(corpus, { location, routes, days });
  */
 export type {
   AccidentInput,
@@ -11,11 +14,16 @@ export type {
   AccidentWeatherRow,
   CanonicalRouteType,
   ColorCode,
+  CompactRiskResult,
+  DayRequest,
   EmptyMetadata,
   ExtremeFactor,
   ExtremeFactorDetail,
   ExtremeWeather,
   ForecastDay,
+  LocationRequest,
+  LocationRoute,
+  PlaceInput,
   RiskDebug,
   RiskResult,
   RouteInput,
@@ -29,18 +37,12 @@ export type {
   WeatherPatternDebug,
   WeatherStats,
 } from "./types";
-export { buildCorpus, serializeCorpus, deserializeCorpus, corpusByteSize, type PreparedCorpus } from "./corpus";
-export {
-  scoreRouteDay,
-  scoreRouteDays,
-  prepareRoute,
-  scorePreparedRouteDay,
-  type DayRequest,
-  type RouteContext,
-} from "./score";
+export { buildCorpus, corpusByteSize, type PreparedCorpus } from "./corpus";
+export { serializeCorpus, deserializeCorpus, CORPUS_SNAPSHOT_VERSION } from "./snapshot";
+export { scoreRouteDay, scoreRouteDays, scoreLocationDays, scoreLocationDaysCompact } from "./score";
 export { scoreGoldenInput, GoldenInputSchema, GoldenCaseSchema, formatIssuePath, type GoldenInput } from "./golden";
 export { colorCode, batchColorCode } from "./output";
-export { passesPrefilter, selectAccidents } from "./selection";
+export { passesPrefilter, selectAccidents, placeDistances, selectByDistance } from "./selection";
 export { canonicalRouteType, batchRouteType, inferAccidentType, isCanonicalRouteType } from "./route-type";
 export { parseGrade, gradeWeight } from "./factors/grade";
 export { haversineKm, spatialWeight } from "./factors/spatial";

@@ -236,3 +236,48 @@ export interface RiskResult {
   canonical_route_type: CanonicalRouteType;
   debug?: RiskDebug;
 }
+
+/** One day of a multi-day request. */
+export interface DayRequest {
+  /** T, "YYYY-MM-DD". */
+  targetDate: string;
+  /** Rows for T-6 … T, oldest first; null = fetch failed. */
+  forecast: readonly ForecastDay[] | null;
+  weatherStats: WeatherStats | null;
+}
+
+/** The scoring point shared by a location's routes (a crag, a mountain). */
+export interface PlaceInput {
+  latitude: number;
+  longitude: number;
+  /** Metres; null = unknown (E = 1). */
+  elevation_m: number | null;
+}
+
+/** What is route-specific at a location: the raw type (canonicalised per spec 4.1) and the grade. */
+export interface LocationRoute {
+  route_type: string | null;
+  grade: string | null;
+}
+
+/** Several routes at one place, each scored on the same days (the place's forecast). */
+export interface LocationRequest {
+  location: PlaceInput;
+  routes: readonly LocationRoute[];
+  days: readonly DayRequest[];
+  /** As `ScoreRequest.searchRadiusKm` (metadata only), for every route. */
+  searchRadiusKm?: number | null;
+}
+
+/**
+ * The stored form of a score (warming writes these; the full explanation is computed on request).
+ * Every field equals the corresponding field of the full `RiskResult` of the same route-day.
+ */
+export interface CompactRiskResult {
+  risk_score: number;
+  color_code: ColorCode;
+  num_contributing_accidents: number;
+  canonical_route_type: CanonicalRouteType;
+  /** `metadata.extreme_weather.is_extreme` (X > 1 multiplied W); false for the empty results of 10.3. */
+  extreme_weather_applied: boolean;
+}

@@ -39,16 +39,27 @@ export function windowWeights(m: number): readonly number[] {
   return m >= 0 && m <= MAX_WEATHER_DAYS ? WINDOW_WEIGHTS[m]! : computeWindowWeights(m);
 }
 
-/** Weighted mean and (population) standard deviation of `values[offset … offset+m-1]` under u. */
-export function seriesMoments(values: ArrayLike<number>, offset: number, m: number, u: readonly number[]): { mean: number; std: number } {
+/** Weighted mean of `values[offset … offset+m-1]` under u (left-to-right sum). */
+export function seriesMean(values: ArrayLike<number>, offset: number, m: number, u: readonly number[]): number {
   let mean = 0;
   for (let k = 0; k < m; k++) mean += values[offset + k]! * u[k]!;
+  return mean;
+}
+
+/** Weighted (population) standard deviation of the same values around their `mean`. */
+export function seriesStd(values: ArrayLike<number>, offset: number, m: number, u: readonly number[], mean: number): number {
   let variance = 0;
   for (let k = 0; k < m; k++) {
     const d = values[offset + k]! - mean;
     variance += u[k]! * (d * d);
   }
-  return { mean, std: Math.sqrt(variance) };
+  return Math.sqrt(variance);
+}
+
+/** Weighted mean and (population) standard deviation of `values[offset … offset+m-1]` under u. */
+export function seriesMoments(values: ArrayLike<number>, offset: number, m: number, u: readonly number[]): { mean: number; std: number } {
+  const mean = seriesMean(values, offset, m, u);
+  return { mean, std: seriesStd(values, offset, m, u, mean) };
 }
 
 /** Python's `max(-1.0, min(1.0, rho))`, including its NaN behaviour (NaN → 1.0). */
