@@ -36,6 +36,12 @@ export default defineConfig({
                 OPEN_METEO_ARCHIVE_URL: inject<string>("openMeteoUrl"),
                 ADMIN_TOKEN: "test-admin-token-0123456789",
                 WARM_RETRY_BASE_SECONDS: "0",
+                // The cron tick's tests are about the top routes; `all` runs are asked for explicitly.
+                WARM_SCOPE: "top",
+                WARM_REPLAY_DELAY_SECONDS: "0",
+                // Prune only before ~1750: test files write history rows of their own (1990, today)
+                // in parallel, and a run's global prune must not remove them.
+                HISTORY_RETENTION_DAYS: "100000",
               },
             },
           })),

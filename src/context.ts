@@ -7,7 +7,7 @@ import { createSql, type Sql } from "./data/db";
 import { CacheClient, createRedis } from "./cache/client";
 import { CacheCounters } from "./cache/counters";
 import { WeatherService } from "./weather/weather-service";
-import { CorpusCache } from "./service/corpus-cache";
+import { cacheApiSnapshotStore, CorpusCache, redisSnapshotStore } from "./service/corpus-cache";
 import { ScoreService } from "./service/score-service";
 
 export interface AppContext {
@@ -31,7 +31,7 @@ export function appContext(env: WorkerEnv): AppContext {
     const sql = createSql(config.databaseUrl, config.neonHttpEndpoint);
     const cache = new CacheClient(createRedis(config.upstash.url, config.upstash.token));
     const weather = new WeatherService(config.openMeteo, cache);
-    const corpus = new CorpusCache(sql);
+    const corpus = new CorpusCache(sql, 30_000, Date.now, [cacheApiSnapshotStore(), redisSnapshotStore(cache)]);
     ctx = { env, config, sql, cache, counters: new CacheCounters(cache), weather, corpus, scores: new ScoreService(corpus, weather) };
     contexts.set(env, ctx);
   }
