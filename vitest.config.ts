@@ -1,11 +1,37 @@
 import { defineConfig } from "vitest/config";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 
-// Two projects:
+// Three projects:
 //  - unit:   plain Node (scoring engine, importer, dev stand-ins, CLIs)
 //  - worker: inside workerd via @cloudflare/vitest-plugin, with the Worker's real bindings from
 //            wrangler.toml and the local stand-ins started by test/setup/backends.ts.
-// Both share one globalSetup that brings up the backends (real Redis/Postgres when reachable).
+//  - worker-warming: the same, for the warming files, one file at a time.
+// All three share one globalSetup that brings up the backends (real Redis/Postgres when reachable).
+/** The workerd pool with the Worker's bindings (wrangler.toml + the stand-ins of the global setup). */
+function workerPool() {
+  return cloudflareTest(async ({ inject }) => ({
+    wrangler: { configPath: "./wrangler.toml" },
+    miniflare: {
+      bindings: {
+        UPSTASH_REDIS_REST_URL: inject<string>("upstashUrl"),
+        UPSTASH_REDIS_REST_TOKEN: inject<string>("upstashToken"),
+        DATABASE_URL: inject<string>("workerDatabaseUrl"),
+        NEON_HTTP_ENDPOINT: inject<string>("neonHttpEndpoint"),
+        OPEN_METEO_FORECAST_URL: inject<string>("openMeteoUrl"),
+        OPEN_METEO_ARCHIVE_URL: inject<string>("openMeteoUrl"),
+        ADMIN_TOKEN: "test-admin-token-0123456789",
+        WARM_RETRY_BASE_SECONDS: "0",
+        // The cron tick's tests are about the top routes; `all` runs are asked for explicitly.
+        WARM_SCOPE: "top",
+        WARM_REPLAY_DELAY_SECONDS: "0",
+        // Prune only before ~1750: test files write history rows of their own (1990, today)
+        // in parallel, and a run's global prune must not remove them.
+        HISTORY_RETENTION_DAYS: "100000",
+      },
+    },
+  }));
+}
+
 export default defineConfig({
   test: {
     globalSetup: ["./test/setup/backends.ts"],
@@ -23,33 +49,25 @@ export default defineConfig({
       },
       {
         extends: true,
-        plugins: [
-          cloudflareTest(async ({ inject }) => ({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: {
-                UPSTASH_REDIS_REST_URL: inject<string>("upstashUrl"),
-                UPSTASH_REDIS_REST_TOKEN: inject<string>("upstashToken"),
-                DATABASE_URL: inject<string>("workerDatabaseUrl"),
-                NEON_HTTP_ENDPOINT: inject<string>("neonHttpEndpoint"),
-                OPEN_METEO_FORECAST_URL: inject<string>("openMeteoUrl"),
-                OPEN_METEO_ARCHIVE_URL: inject<string>("openMeteoUrl"),
-                ADMIN_TOKEN: "test-admin-token-0123456789",
-                WARM_RETRY_BASE_SECONDS: "0",
-                // The cron tick's tests are about the top routes; `all` runs are asked for explicitly.
-                WARM_SCOPE: "top",
-                WARM_REPLAY_DELAY_SECONDS: "0",
-                // Prune only before ~1750: test files write history rows of their own (1990, today)
-                // in parallel, and a run's global prune must not remove them.
-                HISTORY_RETENTION_DAYS: "100000",
-              },
-            },
-          })),
-        ],
+        plugins: [workerPool()],
         test: {
           name: "worker",
           include: ["test/worker/**/*.test.ts"],
+          exclude: ["test/worker/warming*.test.ts"],
           testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // Warming tests share the Worker's global warming keys (the one-run lock, the live runs,
+        // the dead letters): their files run one after another, in parallel with everything else.
+        extends: true,
+        plugins: [workerPool()],
+        test: {
+          name: "worker-warming",
+          include: ["test/worker/warming*.test.ts"],
+          fileParallelism: false,
+          testTimeout: 120_000,
           hookTimeout: 120_000,
         },
       },
