@@ -42,7 +42,7 @@ describe("fallback counts", () => {
   // First in the file: no weather of these cells is memoised in this isolate yet.
   it("a run whose every score used the weather fallback says so in its counts", async () => {
     await clearWeather();
-    failFetchTo(env.OPEN_METEO_FORECAST_URL);
+    failFetchTo(env.OPEN_METEO_FORECAST_URL!);
     const res = await call("/admin/warm?routes=41,42,43&wait=60", { method: "POST", headers: ADMIN });
     expect(res.status).toBe(200);
     const { run } = (await res.json()) as { run: RunRecord };
@@ -60,7 +60,7 @@ describe("a cron tick that fails", () => {
   it("releases its tick key, is a failed run with its reason, throws, and its retry warms the keys", async () => {
     const tick = Date.UTC(2031, 0, 1, 6);
     const tickKey = redisKeys.tickLock(new Date(tick).toISOString());
-    const outage = failFetchTo(env.NEON_HTTP_ENDPOINT);
+    const outage = failFetchTo(env.NEON_HTTP_ENDPOINT!);
     await expect(fireCron(tick)).rejects.toThrow(/postgres unavailable/);
     outage.mockRestore();
 
@@ -89,7 +89,7 @@ describe("a cron tick that fails", () => {
   it("the watchdog starts a tick that failed, once the database is back", async () => {
     const now = new Date();
     const fire = previousFireTime(env.WARM_CRON, now)!;
-    const outage = failFetchTo(env.NEON_HTTP_ENDPOINT);
+    const outage = failFetchTo(env.NEON_HTTP_ENDPOINT!);
     await expect(fireCron(fire.getTime())).rejects.toThrow(/postgres unavailable/);
     // While Postgres is still down the watchdog's attempt fails too, and says so.
     const down = await runWatchdog(app(), { now: new Date(fire.getTime() + 5 * 60_000) });
