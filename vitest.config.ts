@@ -19,6 +19,10 @@ function workerPool() {
         NEON_HTTP_ENDPOINT: inject<string>("neonHttpEndpoint"),
         OPEN_METEO_FORECAST_URL: inject<string>("openMeteoUrl"),
         OPEN_METEO_ARCHIVE_URL: inject<string>("openMeteoUrl"),
+        // A commercial plan of the stand-in (dev/open-meteo.ts DEV_API_KEYS): warming 200 routes
+        // cold on the free plan is paced over ~2.5 minutes (test/unit/shell/weather-service.test.ts
+        // covers that); Worker tests should not wait for it.
+        OPEN_METEO_API_KEY: "dev-professional-key",
         ADMIN_TOKEN: "test-admin-token-0123456789",
         WARM_RETRY_BASE_SECONDS: "0",
         // The cron tick's tests are about the top routes; `all` runs are asked for explicitly.

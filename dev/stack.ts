@@ -122,6 +122,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       ADMIN_TOKEN: adminToken,
       OPEN_METEO_FORECAST_URL: meteo.url,
       OPEN_METEO_ARCHIVE_URL: meteo.url,
+      // The stand-in accepts dev-professional-key etc. (commercial plans); unset = the free plan.
+      ...(process.env.OPEN_METEO_API_KEY ? { OPEN_METEO_API_KEY: process.env.OPEN_METEO_API_KEY } : {}),
       ...opts.vars,
     };
     let wrangler: ChildProcess | null = null;

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { cronProblem } from "./warming/schedule";
+import { resolveSource, type OpenMeteoSource } from "./weather/open-meteo";
 
 /** The Worker env: wrangler.toml bindings and vars plus the secrets declared in src/secrets.d.ts. */
 export type WorkerEnv = Env;
@@ -66,6 +67,8 @@ const ConfigSchema = z.object({
   HISTORY_RETENTION_DAYS: intVar(1, 100_000).default(400),
   OPEN_METEO_FORECAST_URL: httpUrl,
   OPEN_METEO_ARCHIVE_URL: httpUrl,
+  /** Secret, optional: a commercial Open-Meteo key (customer hosts, `apikey=`). Empty = unset. */
+  OPEN_METEO_API_KEY: z.string().optional(),
   CORS_ORIGINS: z.string().default("*"),
 });
 
@@ -91,7 +94,8 @@ export interface Config {
   historyRetentionDays: number;
   scoreTtlSeconds: number;
   runTtlSeconds: number;
-  openMeteo: { forecastUrl: string; archiveUrl: string };
+  /** Where weather comes from; `apiKey` is a secret: never log it (see src/weather/open-meteo.ts). */
+  openMeteo: OpenMeteoSource;
   /** "*" or an explicit list of allowed browser origins. */
   corsOrigins: "*" | string[];
 }
@@ -137,7 +141,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     historyRetentionDays: v.HISTORY_RETENTION_DAYS,
     scoreTtlSeconds: v.SCORE_TTL_SECONDS,
     runTtlSeconds: v.RUN_TTL_SECONDS,
-    openMeteo: { forecastUrl: v.OPEN_METEO_FORECAST_URL, archiveUrl: v.OPEN_METEO_ARCHIVE_URL },
+    openMeteo: resolveSource({ forecastUrl: v.OPEN_METEO_FORECAST_URL, archiveUrl: v.OPEN_METEO_ARCHIVE_URL }, v.OPEN_METEO_API_KEY?.trim() || undefined),
     corsOrigins: origins === "*" ? "*" : origins.split(",").map((o) => o.trim()).filter(Boolean),
   };
 }

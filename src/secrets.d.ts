@@ -8,5 +8,7 @@ declare namespace Cloudflare {
     ADMIN_TOKEN: string;
     /** Local development only: Neon's HTTP driver is routed to this `/sql` URL (dev/neon-http.ts). */
     NEON_HTTP_ENDPOINT?: string;
+    /** Optional commercial Open-Meteo API key: requests then go to the customer- hosts with `apikey=`. */
+    OPEN_METEO_API_KEY?: string;
   }
 }

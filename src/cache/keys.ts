@@ -24,10 +24,14 @@ export const keys = {
   /** API hit/miss/computed counters: a hash `{day}:{name}` / `total:{name}` → count. */
   cacheCounters: "stats:v1:score_cache",
 
-  /** Daily forecast rows of a weather cell for a date window. */
+  /** Daily forecast rows of a 0.01° weather cell for a date window (6 h). */
   weatherForecast: (cellKey: string, start: string, end: string) => `weather:v1:forecast:${cellKey}:${start}:${end}`,
-  /** Climate statistics of a weather cell for an archive window. */
-  weatherClimate: (cellKey: string, archiveEnd: string) => `weather:v1:climate:${cellKey}:${archiveEnd}`,
+  /** Hourly forecast of a 0.01° weather cell for a date window (6 h). */
+  weatherHourly: (cellKey: string, start: string, end: string) => `weather:v1:hourly:${cellKey}:${start}:${end}`,
+  /** Climate statistics + monthly volatility of a 0.1° climate cell (weeks; see src/weather/weather-service.ts). */
+  weatherClimate: (climateCellKey: string) => `weather:v2:climate:${climateCellKey}`,
+  /** A recent failure to fetch a climate cell's archive, with its reason (minutes). */
+  weatherClimateFailure: (climateCellKey: string) => `weather:v1:climate_failed:${climateCellKey}`,
 
   /**
    * The serialised accident corpus of a data version (a cold isolate loads it instead of querying
@@ -62,6 +66,7 @@ export const keyPrefixes = {
   predict: "predict:v1:",
   lock: "lock:v1:",
   weather: "weather:v1:",
+  weatherClimate: "weather:v2:climate:",
   warm: "warm:v1:",
   warmRuns: "warm:v2:",
   tickLock: "warm:v1:tick:",

@@ -30,7 +30,7 @@ let lastWeatherCheck: { url: string; at: number; check: Check } | null = null;
 async function weatherCheck(ctx: AppContext): Promise<Check> {
   const url = ctx.config.openMeteo.forecastUrl;
   if (lastWeatherCheck?.url === url && Date.now() - lastWeatherCheck.at < WEATHER_CHECK_MS) return lastWeatherCheck.check;
-  const check = await timed(() => pingForecast(url));
+  const check = await timed(() => pingForecast(ctx.config.openMeteo));
   lastWeatherCheck = { url, at: Date.now(), check };
   return check;
 }

@@ -14,7 +14,7 @@
 import { scoreLocationDaysCompact, scoreRouteDays, type CompactRiskResult, type DayRequest, type ForecastDay, type PreparedCorpus, type RiskResult } from "../scoring";
 import type { ScoreFacts } from "../cache/scores";
 import type { Route } from "../data/routes";
-import { gridCell, weatherForDate, type CellWeather, type WeatherService } from "../weather/weather-service";
+import { gridCell, weatherForDate, type CellWeather, type WeatherCallOptions, type WeatherService } from "../weather/weather-service";
 import type { CorpusCache } from "./corpus-cache";
 
 /** What is cached under safety_score:{route_id}:{date} and served by the API. */
@@ -62,22 +62,23 @@ export class ScoreService {
   ) {}
 
   /** All dates of one route; throws if the route cannot be scored. */
-  async computeRouteForecast(route: Route, dates: readonly string[]): Promise<DailyScore[]> {
-    const [outcome] = await this.computeRouteForecasts([route], dates);
+  async computeRouteForecast(route: Route, dates: readonly string[], weather: WeatherCallOptions = {}): Promise<DailyScore[]> {
+    const [outcome] = await this.computeRouteForecasts([route], dates, weather);
     if (!outcome!.ok) throw new Error(outcome!.error);
     return outcome!.scores;
   }
 
   /**
    * Several routes at once: one corpus, one weather lookup for all their grid cells. One route's
-   * failure is returned as its outcome and never affects the others.
+   * failure is returned as its outcome and never affects the others. `weather` carries the API's
+   * deadline (answer with the fallback after ~2 s) and waitUntil; warming passes nothing.
    */
-  async computeRouteForecasts(routes: readonly Route[], dates: readonly string[]): Promise<RouteOutcome[]> {
+  async computeRouteForecasts(routes: readonly Route[], dates: readonly string[], weather: WeatherCallOptions = {}): Promise<RouteOutcome[]> {
     if (routes.length === 0) return [];
     const sorted = [...dates].sort();
     const [snapshot, weatherByCell] = await Promise.all([
       this.corpus.get(),
-      this.weather.forCells(routes.map((r) => gridCell(r.latitude, r.longitude)), sorted[0]!, sorted.at(-1)!),
+      this.weather.forCells(routes.map((r) => gridCell(r.latitude, r.longitude)), sorted[0]!, sorted.at(-1)!, weather),
     ]);
     const computedAt = new Date().toISOString();
     return routes.map((route): RouteOutcome => {
@@ -145,7 +146,7 @@ export class ScoreService {
         risk_score: result.risk_score,
         color_code: result.color_code,
         num_contributing_accidents: result.num_contributing_accidents,
-        weather: { status: weather[d]!.status, climate_available: weather[d]!.stats !== null },
+        weather: { status: weather[d]!.status, climate_available: weather[d]!.climate === "present" },
         computed_at: inputs.computedAt,
         data_version: inputs.dataVersion,
       })),
@@ -184,7 +185,7 @@ export class ScoreService {
         route_name: route.name,
         date: dates[i]!,
         ...output,
-        weather: { status: w.status, climate_available: w.stats !== null, notes: w.notes, days: w.forecast },
+        weather: { status: w.status, climate_available: w.climate === "present", notes: w.notes, days: w.forecast },
         computed_at: computedAt,
         data_version: dataVersion,
       };

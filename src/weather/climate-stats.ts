@@ -66,3 +66,54 @@ export function climateStatsByMonth(daily: ArchiveDaily): Record<number, Weather
   for (let m = 1; m <= 12; m++) out[m] = climateStatsForMonth(daily, m);
   return out;
 }
+
+export interface MonthlyFactor {
+  mean: number | null;
+  /** Population standard deviation. */
+  std: number | null;
+  sampleCount: number;
+}
+
+export interface MonthlyStat {
+  month: number;
+  temperature: MonthlyFactor;
+  precipitation: MonthlyFactor;
+  wind_speed: MonthlyFactor;
+}
+
+function plain(values: (number | null)[], take: boolean[]): MonthlyFactor {
+  let n = 0, sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!take[i] || v === null || v === undefined) continue;
+    n++;
+    sum += v;
+  }
+  if (n < 2) return { mean: null, std: null, sampleCount: n };
+  const mean = sum / n;
+  let sq = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!take[i] || v === null || v === undefined) continue;
+    sq += (v - mean) ** 2;
+  }
+  return { mean, std: Math.sqrt(sq / n), sampleCount: n };
+}
+
+/**
+ * Spec v1 §3.11 `weather_volatility.months`: per calendar month, the plain mean and population
+ * standard deviation of every archive day of that month (daily mean temperature, precipitation sum,
+ * max wind), nulls dropped; mean and std null below 2 samples.
+ */
+export function monthlyVolatility(daily: ArchiveDaily): MonthlyStat[] {
+  const months = daily.time.map((t) => Number(t.slice(5, 7)));
+  return Array.from({ length: 12 }, (_, i) => {
+    const take = months.map((m) => m === i + 1);
+    return {
+      month: i + 1,
+      temperature: plain(daily.temperature_2m_mean, take),
+      precipitation: plain(daily.precipitation_sum, take),
+      wind_speed: plain(daily.wind_speed_10m_max, take),
+    };
+  });
+}

@@ -77,8 +77,10 @@ describe("resolvePostgres", () => {
       try {
         neonConfig.fetchEndpoint = () => srv.endpoint;
         const sql = neon(pglite.databaseUrl);
-        const r = await migrate(sql, loadMigrations("migrations"));
-        expect(r.applied).toEqual(["0001_schema.sql"]);
+        const migrations = loadMigrations("migrations");
+        const r = await migrate(sql, migrations);
+        expect(r.applied).toEqual(migrations.map((m) => m.name));
+        expect(r.applied[0]).toBe("0001_schema.sql");
         expect(await sql`SELECT version FROM data_version`).toEqual([{ version: "0" }]);
         await expect(sql`INSERT INTO data_version (id, version) VALUES (1, 5)`).rejects.toMatchObject({ code: "23505" });
         const [ok] = await sql.transaction([sql`SELECT 1 AS one`, sql`SELECT 2 AS two`]);

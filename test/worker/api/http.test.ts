@@ -128,7 +128,8 @@ describe("backing services down", () => {
     const noWeather = { ...env, OPEN_METEO_FORECAST_URL: "http://127.0.0.1:9", OPEN_METEO_ARCHIVE_URL: "http://127.0.0.1:9" };
     // Weather is cached in Redis per 0.01° cell: forget this cell's, so the source is really asked.
     const latitude = -44.95;
-    for (const pattern of [`${keyPrefixes.weather}forecast:-44.95,169.90:*`, `${keyPrefixes.weather}climate:-44.95,169.90:*`]) {
+    // (forecast per 0.01° cell, climate and its failure marker per 0.1° cell: src/cache/keys.ts)
+    for (const pattern of [`${keyPrefixes.weather}forecast:-44.95,169.90:*`, `${keyPrefixes.weatherClimate}-44.9,169.9`, `${keyPrefixes.weather}climate_failed:-44.9,169.9`]) {
       let cursor = "0";
       do {
         const [next, keys] = (await redis.scan(cursor, { match: pattern, count: 1000 })) as [string, string[]];
