@@ -66,7 +66,7 @@ export async function resetWarmingState() {
 
 /** Forgets all cached weather (so a test sees the weather source as it is now). */
 export async function clearWeather() {
-  await deleteMatching(`${keyPrefixes.weather}*`);
+  await deleteMatching("weather:*");
 }
 
 export async function existing(keys: string[]): Promise<number> {
