@@ -50,7 +50,8 @@ export type DemoFiles = Record<"mountains.csv" | "routes.csv" | "accidents.csv" 
 // PRNG (sfc32 seeded through splitmix32): deterministic across platforms
 // ---------------------------------------------------------------------------------------------
 
-class Rng {
+/** sfc32 seeded through splitmix32; shared with the catalogue generator (tools/data/catalogue.ts). */
+export class Rng {
   private a: number;
   private b: number;
   private c: number;
@@ -610,11 +611,11 @@ export function generateDemoDataset(options: DemoOptions = {}): DemoDataset {
 // CSV output in the export's format
 // ---------------------------------------------------------------------------------------------
 
-type Cell = string | number | null;
-type Format = "int" | "float1" | "num" | "text";
+export type Cell = string | number | null;
+export type Format = "int" | "float1" | "num" | "text";
 
 /** Integers written as floats, like the export ("12.0"); other numbers in shortest form. */
-function formatCell(v: Cell, f: Format): string {
+export function formatCell(v: Cell, f: Format): string {
   if (v === null) return "";
   if (typeof v === "number") {
     if (f === "float1" && Number.isInteger(v)) return v.toFixed(1);
@@ -623,32 +624,32 @@ function formatCell(v: Cell, f: Format): string {
   return /[",\r\n]/.test(v) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-function toCsv<Row extends Record<string, unknown>>(columns: readonly (readonly [keyof Row & string, Format])[], rows: readonly Row[]): string {
+export function toCsv<Row extends Record<string, unknown>>(columns: readonly (readonly [keyof Row & string, Format])[], rows: readonly Row[]): string {
   const lines = [columns.map(([c]) => c).join(",")];
   for (const row of rows) lines.push(columns.map(([c, f]) => formatCell(row[c] as Cell, f)).join(","));
   return lines.join("\n") + "\n";
 }
 
-const MOUNTAIN_COLUMNS = [
+export const MOUNTAIN_COLUMNS = [
   ["mountain_id", "int"], ["name", "text"], ["alt_names", "text"], ["elevation_ft", "float1"], ["prominence_ft", "float1"],
   ["type", "text"], ["range", "text"], ["state", "text"], ["latitude", "num"], ["longitude", "num"], ["location", "text"],
   ["accident_count", "int"],
 ] as const satisfies readonly (readonly [keyof MountainRow, Format])[];
 
-const ROUTE_COLUMNS = [
+export const ROUTE_COLUMNS = [
   ["route_id", "int"], ["name", "text"], ["mountain_id", "int"], ["mountain_name", "text"], ["grade", "text"],
   ["grade_yds", "text"], ["length_ft", "float1"], ["pitches", "float1"], ["type", "text"], ["first_ascent_year", "float1"],
   ["latitude", "num"], ["longitude", "num"], ["accident_count", "int"], ["mp_route_id", "float1"],
 ] as const satisfies readonly (readonly [keyof RouteRow, Format])[];
 
-const ACCIDENT_COLUMNS = [
+export const ACCIDENT_COLUMNS = [
   ["accident_id", "int"], ["source", "text"], ["source_id", "text"], ["date", "text"], ["year", "float1"], ["state", "text"],
   ["location", "text"], ["mountain", "text"], ["route", "text"], ["latitude", "num"], ["longitude", "num"],
   ["accident_type", "text"], ["activity", "text"], ["injury_severity", "text"], ["age_range", "text"], ["description", "text"],
   ["tags", "text"], ["mountain_id", "float1"], ["route_id", "float1"],
 ] as const satisfies readonly (readonly [keyof AccidentRow, Format])[];
 
-const WEATHER_COLUMNS = [
+export const WEATHER_COLUMNS = [
   ["weather_id", "int"], ["accident_id", "float1"], ["date", "text"], ["latitude", "num"], ["longitude", "num"],
   ["temperature_avg", "num"], ["temperature_min", "float1"], ["temperature_max", "float1"], ["wind_speed_avg", "num"],
   ["wind_speed_max", "float1"], ["precipitation_total", "float1"], ["visibility_avg", "num"], ["cloud_cover_avg", "num"],

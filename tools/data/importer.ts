@@ -26,16 +26,18 @@
  *  - the importer only inserts and updates; it never deletes rows absent from the files.
  *
  * Loading: rows go as column arrays through `INSERT … SELECT * FROM unnest($1::int[], …)` (one bind
- * parameter per column, so no 65535-parameter limit), chunked into statements of at most
- * `maxRowsPerStatement` rows, with `ON CONFLICT (pk) DO UPDATE … WHERE (cols) IS DISTINCT FROM
- * (excluded cols)`, so unchanged rows are not rewritten; `RETURNING (xmax = 0)` tells inserts from
- * updates, and unchanged = valid − inserted − updated. Statements are grouped into
- * `sql.transaction([...])` requests of at most `maxRequestBytes` (default 24 MiB; Neon accepts 64 MB),
- * so a normal dataset (the full reference export is one ~10.5 MB request) loads in ONE atomic transaction.
- * Each transaction ends by bumping data_version (version + 1, updated_at = now()) if and only if
- * one of its statements inserted or updated a row (counted in a transaction-local setting), so a
- * re-import leaves the version alone and a larger import that needs several requests still never
- * commits changed rows without a bump.
+ * parameter per column, sent as a Postgres array literal, so no 65535-parameter limit), chunked into
+ * statements of at most `maxRowsPerStatement` rows, with `ON CONFLICT (pk) DO UPDATE … WHERE (cols)
+ * IS DISTINCT FROM (excluded cols)`, so unchanged rows are not rewritten; `RETURNING (xmax = 0)` tells
+ * inserts from updates, and unchanged = valid − inserted − updated. Statements are grouped into
+ * `sql.transaction([...])` requests whose JSON body is at most `maxRequestBytes` (default 4 MiB,
+ * under half of Neon's 10 MiB proxy default), measured exactly while the literals are built. The
+ * reference export (~10 MB of JSON) takes 3 requests, the 168K-route catalogue (tools/data/catalogue.ts)
+ * 8; each is one atomic transaction that ends by bumping data_version (version + 1, updated_at =
+ * now()) if and only if one of its statements inserted or updated a row (counted in a
+ * transaction-local setting): a re-import leaves the version alone, and no request ever commits
+ * changed rows without a bump (a first import moves the version once per request). A single row
+ * larger than the cap goes alone in its request (Neon would then refuse it).
  */
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -101,7 +103,7 @@ export interface ImportProgress {
 
 export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
-  /** Upper bound for one `sql.transaction` request body (approximate). Default 24 MiB. */
+  /** Upper bound for one `sql.transaction` request body, in bytes. Default DEFAULT_MAX_REQUEST_BYTES (4 MiB). */
   maxRequestBytes?: number;
   /** Rows per INSERT statement. Default 5000. */
   maxRowsPerStatement?: number;
@@ -115,9 +117,21 @@ export class ImportError extends Error {
 export const formatRejection = (r: Rejection): string => `${r.file}:${r.line}: ${r.reason}`;
 
 const CHANGES_SETTING = "safeascent.import_changes";
-const DEFAULT_MAX_REQUEST_BYTES = 24 * 1024 * 1024;
+/**
+ * Neon's SQL-over-HTTP proxy caps a request body: 10 MiB by default (neondatabase/neon proxy flag
+ * `--sql-over-http-max-request-size-bytes`); Neon's docs have since stated 64 MB. 4 MiB keeps every
+ * request under half of the smaller figure.
+ */
+export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const DEFAULT_MAX_ROWS = 5000;
-const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
+const RESET_CHANGES_SQL = `SELECT set_config('${CHANGES_SETTING}', '0', true) AS changes`;
+const BUMP_VERSION_SQL = `INSERT INTO data_version AS d (id, version, updated_at)
+SELECT 1, 1, now() WHERE current_setting('${CHANGES_SETTING}')::bigint > 0
+ON CONFLICT (id) DO UPDATE SET version = d.version + 1, updated_at = now()
+RETURNING version`;
+/** JSON around the statements of one request: `{"queries":[…]}`, the reset and bump statements, commas. */
+const REQUEST_OVERHEAD_BYTES =
+  64 + JSON.stringify({ query: RESET_CHANGES_SQL, params: [] }).length + JSON.stringify({ query: BUMP_VERSION_SQL, params: [] }).length;
 
 type Row = Record<string, unknown>;
 type Key = string | number;
@@ -130,6 +144,7 @@ interface TableLoad {
 interface Statement {
   table: TableName;
   rows: number;
+  /** Exact size of `{"query":…,"params":[…]}` in the request body. */
   bytes: number;
   query: NeonQueryPromise<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
@@ -138,11 +153,21 @@ function emptyCounts(): TableCounts {
   return { read: 0, valid: 0, rejected: 0, inserted: 0, updated: 0, unchanged: 0 };
 }
 
-/** Rough size of a value once sent as an array-literal element inside the JSON request body. */
-function approxBytes(v: unknown): number {
-  if (v === null || v === undefined) return 5;
-  if (typeof v === "string") return v.length + 8 + (v.length >> 3); // quotes + some escaping
-  return 20;
+/**
+ * A value as an element of a Postgres array literal (what the driver would send for a JS array, see
+ * `arrayString` in pg): NULL, a number as written, anything else double-quoted with `\` and `"`
+ * escaped. Columns go as one literal string per column, so the importer knows each request's exact size.
+ */
+function arrayElement(v: unknown): string {
+  if (v === null || v === undefined) return "NULL";
+  if (typeof v === "number") return String(v);
+  return '"' + String(v).replace(/[\\"]/g, "\\$&") + '"';
+}
+
+/** Bytes of `s` once inside a JSON string (escapes, UTF-8), without the enclosing quotes. */
+function jsonBytes(s: string): number {
+  // ASCII with nothing to escape is the common case; the rest is measured exactly.
+  return /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/.test(s) ? s.length : Buffer.byteLength(JSON.stringify(s)) - 2;
 }
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -164,11 +189,6 @@ SELECT count(*) FILTER (WHERE inserted)::int AS inserted,
 FROM up`;
 }
 
-const RESET_CHANGES_SQL = `SELECT set_config('${CHANGES_SETTING}', '0', true) AS changes`;
-const BUMP_VERSION_SQL = `INSERT INTO data_version AS d (id, version, updated_at)
-SELECT 1, 1, now() WHERE current_setting('${CHANGES_SETTING}')::bigint > 0
-ON CONFLICT (id) DO UPDATE SET version = d.version + 1, updated_at = now()
-RETURNING version`;
 
 /** Validation of one file: valid rows plus every rejection. Pure (no database). */
 interface FileResult {
@@ -276,25 +296,34 @@ async function validateFile(
   return out;
 }
 
-function buildStatements(sql: ImportSql, loads: TableLoad[], maxRows: number): Statement[] {
+/**
+ * Upsert statements of at most `maxRows` rows and `maxBytes` bytes each (a statement of one huge row
+ * may exceed it; the server then says so). Parameters are array literals, one per column.
+ */
+function buildStatements(sql: ImportSql, loads: TableLoad[], maxRows: number, maxBytes: number): Statement[] {
   const statements: Statement[] = [];
   for (const { spec, rows } of loads) {
     if (!rows.length) continue;
     const text = upsertSql(spec);
+    const ncol = spec.columns.length;
+    // {"query":"…","params":["{…}",…]}: the text, then per column two quotes, braces and a comma.
+    const fixed = jsonBytes(text) + 24 + ncol * 5;
     let i = 0;
     while (i < rows.length) {
-      const columns: unknown[][] = spec.columns.map(() => []);
-      let bytes = text.length;
+      const columns: string[][] = spec.columns.map(() => []);
+      let bytes = fixed;
       const start = i;
-      while (i < rows.length && i - start < maxRows && bytes < MAX_STATEMENT_BYTES) {
-        const row = rows[i++];
-        spec.columns.forEach((c, k) => {
-          const v = row[c.name] ?? null;
-          columns[k].push(v);
-          bytes += approxBytes(v);
-        });
+      while (i < rows.length && i - start < maxRows) {
+        const row = rows[i];
+        const cells = spec.columns.map((c) => arrayElement(row[c.name]));
+        const rowBytes = cells.reduce((n, e) => n + jsonBytes(e) + 1, 0);
+        if (i > start && bytes + rowBytes > maxBytes) break;
+        cells.forEach((e, k) => columns[k].push(e));
+        bytes += rowBytes;
+        i++;
       }
-      statements.push({ table: spec.table, rows: i - start, bytes, query: sql.query(text, columns) });
+      const params = columns.map((col) => `{${col.join(",")}}`);
+      statements.push({ table: spec.table, rows: i - start, bytes, query: sql.query(text, params) });
     }
   }
   return statements;
@@ -305,13 +334,13 @@ function groupIntoRequests(statements: Statement[], maxBytes: number): Statement
   let cur: Statement[] = [];
   let size = 0;
   for (const s of statements) {
-    if (cur.length && size + s.bytes > maxBytes) {
+    if (cur.length && size + s.bytes + 1 > maxBytes) {
       groups.push(cur);
       cur = [];
       size = 0;
     }
     cur.push(s);
-    size += s.bytes;
+    size += s.bytes + 1;
   }
   if (cur.length) groups.push(cur);
   return groups;
@@ -423,8 +452,9 @@ export async function importDataset(
     warnings.push(...r.warnings);
   }
   const loads = specs.map((spec) => ({ spec, rows: results.get(spec.table)!.rows }));
-  const statements = buildStatements(sql, loads, maxRows);
-  const requests = groupIntoRequests(statements, maxRequestBytes);
+  const budget = Math.max(1024, maxRequestBytes - REQUEST_OVERHEAD_BYTES);
+  const statements = buildStatements(sql, loads, maxRows, budget);
+  const requests = groupIntoRequests(statements, budget);
   const loadTotal = statements.reduce((n, s) => n + s.rows, 0);
   let loaded = 0;
   let after = before;

@@ -18,8 +18,16 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startNeonHttp, type NeonHttpServer } from "../../../dev/neon-http.ts";
 import { createDatabase, dropDatabase, startEmbeddedPglite, type ResolvedPostgres } from "../../../dev/postgres.ts";
 import { runMigrations } from "../../../tools/cli/migrate.ts";
+import { HAS_COORDINATES, ROUTE_FROM } from "../../../src/data/routes.ts";
+import { generateCatalogue } from "../../../tools/data/catalogue.ts";
 import { demoDatasetFiles, generateDemoDataset } from "../../../tools/data/demo-data.ts";
-import { formatRejection, importDataset, type DatasetFiles, type ImportReport } from "../../../tools/data/importer.ts";
+import {
+  DEFAULT_MAX_REQUEST_BYTES,
+  formatRejection,
+  importDataset,
+  type DatasetFiles,
+  type ImportReport,
+} from "../../../tools/data/importer.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const REAL_DIR = fileURLToPath(new URL("../../../../shared/data/safeascent/", import.meta.url));
@@ -79,6 +87,21 @@ const ids = async (table: string, pk: string) =>
 const counts = (r: ImportReport) =>
   Object.fromEntries(Object.entries(r.tables).map(([t, c]) => [t, [c.read, c.valid, c.rejected, c.inserted, c.updated, c.unchanged]]));
 
+/** Runs `fn` while recording the byte size of every load request (`{"queries": …}`) the driver sends. */
+async function recordingRequestBytes<T>(fn: () => Promise<T>): Promise<{ result: T; bodies: number[] }> {
+  const bodies: number[] = [];
+  neonConfig.fetchFunction = async (url: string, init: RequestInit) => {
+    const body = String(init.body);
+    if (body.startsWith('{"queries"')) bodies.push(Buffer.byteLength(body));
+    return fetch(url, init);
+  };
+  try {
+    return { result: await fn(), bodies };
+  } finally {
+    neonConfig.fetchFunction = undefined;
+  }
+}
+
 function readFiles(dir: string): DatasetFiles {
   const f = (name: keyof DatasetFiles) => readFileSync(join(dir, name), "utf8");
   return { "mountains.csv": f("mountains.csv"), "routes.csv": f("routes.csv"), "accidents.csv": f("accidents.csv"), "weather.csv": f("weather.csv") };
@@ -88,7 +111,7 @@ describe.skipIf(!hasRealData)("the reference dataset (../shared/data/safeascent)
   it("imports every row; the one accident without a date is kept (date NULL) with a warning", async () => {
     await reset();
     const v0 = await version();
-    const r = await importDataset(sql, REAL_DIR);
+    const { result: r, bodies } = await recordingRequestBytes(() => importDataset(sql, REAL_DIR));
     expect(counts(r)).toEqual({
       // read, valid, rejected, inserted, updated, unchanged
       mountains: [441, 441, 0, 441, 0, 0],
@@ -99,9 +122,13 @@ describe.skipIf(!hasRealData)("the reference dataset (../shared/data/safeascent)
     expect(r.rejected).toEqual([]);
     expect(r.warnings).toEqual(["accidents.csv:11836: accident_id 4319 has no date; loaded with date NULL (the scorer skips it)"]);
     expect(r.changed).toBe(true);
-    expect(r.dataVersion).toEqual({ before: v0, after: v0 + 1 });
-    expect(r.requests).toBe(1);
-    expect(await version()).toBe(v0 + 1);
+    // ~10 MB of JSON: several requests, each within the cap (multi-line descriptions, quotes and
+    // non-ASCII text measured exactly), each one a transaction that changed rows and bumped the version.
+    expect(r.requests).toBeGreaterThan(1);
+    expect(bodies).toHaveLength(r.requests);
+    expect(Math.max(...bodies)).toBeLessThanOrEqual(DEFAULT_MAX_REQUEST_BYTES);
+    expect(r.dataVersion).toEqual({ before: v0, after: v0 + r.requests });
+    expect(await version()).toBe(v0 + r.requests);
 
     const [db] = (await sql.query(`SELECT
         (SELECT count(*)::int FROM mountains) AS mountains, (SELECT count(*)::int FROM routes) AS routes,
@@ -161,8 +188,13 @@ describe("upserts", () => {
     await reset();
     const files = demoDatasetFiles();
     const v0 = await version();
-    const r = await importDataset(sql, files, { maxRowsPerStatement: 97, maxRequestBytes: 64 * 1024 });
+    const { result: r, bodies } = await recordingRequestBytes(() =>
+      importDataset(sql, files, { maxRowsPerStatement: 97, maxRequestBytes: 64 * 1024 }),
+    );
     expect(r.requests).toBeGreaterThan(5);
+    expect(bodies).toHaveLength(r.requests);
+    expect(Math.max(...bodies)).toBeLessThanOrEqual(64 * 1024);
+    expect(Math.max(...bodies)).toBeGreaterThan(32 * 1024); // requests are filled, not one statement each
     expect(r.rejected).toEqual([]);
     expect(r.dataVersion).toEqual({ before: v0, after: v0 + r.requests });
     const again = await importDataset(sql, files, { maxRowsPerStatement: 97, maxRequestBytes: 64 * 1024 });
@@ -361,6 +393,69 @@ describe("demo dataset", () => {
     expect(unlinked).toBeGreaterThan(data.weather.length / 5);
     expect(orphans).toBe(0);
   });
+});
+
+describe("synthetic catalogue (tools/data/catalogue.ts)", () => {
+  /** Distinct scoring points as the Worker locates routes (src/data/routes.ts: own coordinates, else the mountain's). */
+  const scoringPoints = async () =>
+    ((await sql.query(`SELECT count(*)::int AS n FROM (SELECT DISTINCT COALESCE(r.latitude, m.latitude), COALESCE(r.longitude, m.longitude), m.elevation_ft
+       ${ROUTE_FROM} WHERE ${HAS_COORDINATES}) p`)) as { n: number }[])[0].n;
+
+  it("2,000 routes on 300 locations load in bulk requests; a re-import changes nothing and keeps the version", async () => {
+    await reset();
+    const c = generateCatalogue({ routes: 2000, locations: 300, seed: 7 });
+    const v0 = await version();
+    const opts = { maxRequestBytes: 64 * 1024 };
+    const { result: r, bodies } = await recordingRequestBytes(() => importDataset(sql, c.files, opts));
+    expect(r.rejected).toEqual([]);
+    expect(r.warnings).toEqual([]);
+    expect(counts(r)).toEqual({
+      mountains: [300, 300, 0, 300, 0, 0],
+      routes: [2000, 2000, 0, 2000, 0, 0],
+      accidents: [0, 0, 0, 0, 0, 0],
+      accident_weather: [0, 0, 0, 0, 0, 0],
+    });
+    // ~230 KB of rows: a handful of full requests, never a request per row or per statement.
+    expect(r.requests).toBeGreaterThan(1);
+    expect(r.requests).toBeLessThan(10);
+    expect(Math.max(...bodies)).toBeLessThanOrEqual(64 * 1024);
+    expect(r.dataVersion).toEqual({ before: v0, after: v0 + r.requests });
+    expect(await scoringPoints()).toBe(c.stats.scoringPoints);
+
+    const again = await importDataset(sql, c.files, opts);
+    expect(counts(again)).toEqual({
+      mountains: [300, 300, 0, 0, 0, 300],
+      routes: [2000, 2000, 0, 0, 0, 2000],
+      accidents: [0, 0, 0, 0, 0, 0],
+      accident_weather: [0, 0, 0, 0, 0, 0],
+    });
+    expect(again.changed).toBe(false);
+    expect(again.dataVersion).toEqual({ before: v0 + r.requests, after: v0 + r.requests });
+    expect(await version()).toBe(v0 + r.requests);
+  });
+
+  it.skipIf(!hasRealData)("with the real data bundled, every accident and weather row loads and their references resolve", async () => {
+    await reset();
+    const c = generateCatalogue({ routes: 3000, locations: 800, seed: 7, accidentsFrom: REAL_DIR });
+    const r = await importDataset(sql, c.files);
+    expect(r.rejected).toEqual([]);
+    expect(counts(r)).toEqual({
+      mountains: [800, 800, 0, 800, 0, 0],
+      routes: [3000, 3000, 0, 3000, 0, 0],
+      accidents: [4319, 4319, 0, 4319, 0, 0],
+      accident_weather: [49674, 49674, 0, 49674, 0, 0],
+    });
+    const [refs] = (await sql.query(`SELECT
+        count(*) FILTER (WHERE a.mountain_id IS NOT NULL)::int AS with_mountain,
+        count(*) FILTER (WHERE a.mountain_id IS NOT NULL AND m.mountain_id IS NULL)::int AS dangling_mountain,
+        count(*) FILTER (WHERE a.route_id IS NOT NULL)::int AS with_route,
+        count(*) FILTER (WHERE a.route_id IS NOT NULL AND rt.route_id IS NULL)::int AS dangling_route
+      FROM accidents a LEFT JOIN mountains m ON m.mountain_id = a.mountain_id LEFT JOIN routes rt ON rt.route_id = a.route_id`)) as Record<string, number>[];
+    expect(refs.with_mountain).toBeGreaterThan(0);
+    expect(refs.with_route).toBeGreaterThan(0);
+    expect(refs).toMatchObject({ dangling_mountain: 0, dangling_route: 0 });
+    expect(await scoringPoints()).toBe(c.stats.scoringPoints);
+  }, 60_000);
 });
 
 // ---------------------------------------------------------------------------------------------
