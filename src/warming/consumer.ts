@@ -4,8 +4,9 @@
  * Main queue: a batch of messages (≤ 10 location batches) is handled together: one Neon query for
  * its routes, one weather lookup for all their cells, then each message on its own: its locations
  * scored (routes at one point together, compact output), today's scores into score_history (one
- * bulk insert for the batch), and one Upstash request per message with its scores, their /map index
- * entries and the run's progress (two scripts in one pipeline).
+ * bulk insert per message), and one Upstash request per message with its scores, their /map index
+ * entries and the run's progress (two scripts in one pipeline). A message's writes overlap the
+ * scoring of the next one.
  * - A location whose scoring throws fails its routes only; they are retried in a follow-up message
  *   with backoff; after `MAX_ROUTE_ATTEMPTS` they are final failures of the run.
  * - A message that cannot be processed at all (its scoring threw, its write failed) is retried alone
@@ -127,47 +128,45 @@ async function processMessages(app: AppContext, items: Item[]): Promise<{ item: 
     groups.set(key, [...(groups.get(key) ?? []), m]);
   }
   const results: { item: Item; error: string | null }[] = [];
-  const scored: Scored[] = [];
+  const writes: Promise<void>[] = [];
+  const writing: Item[] = [];
   let tInputs = 0;
+  let tCompute = 0;
+  let scores = 0;
   for (const group of groups.values()) {
     const groupRoutes = [...new Set(group.flatMap((m) => m.body.routeIds))].flatMap((id) => routes.get(id) ?? []);
     const ti = Date.now();
     const inputs: ScoringInputs = await app.scores.loadInputs(groupRoutes, group[0]!.body.dates);
     tInputs += Date.now() - ti;
     for (const item of group) {
+      const tc = Date.now();
+      let s: Scored;
       try {
         const own = item.body.routeIds.flatMap((id) => routes.get(id) ?? []);
         const missing = item.body.routeIds.filter((id) => !routes.has(id));
-        scored.push({ item, outcomes: app.scores.scoreCompact(inputs, own), missing });
+        s = { item, outcomes: app.scores.scoreCompact(inputs, own), missing };
       } catch (e) {
         results.push({ item, error: `scoring failed: ${(e as Error).message}` });
+        continue;
+      } finally {
+        tCompute += Date.now() - tc;
       }
+      scores += s.outcomes.filter((o) => o.ok).length * item.body.dates.length;
+      // Its writes go out while the next message is scored; yielding lets their I/O (and any other
+      // request of this isolate) proceed between two CPU-bound scorings.
+      writes.push(writeMessage(app, s));
+      writing.push(item);
+      await new Promise((resolve) => setTimeout(resolve, 0));
     }
   }
-  const tCompute = Date.now();
-
-  // Today's score of every warmed route into score_history: one bulk insert for the batch, before
-  // the run counts the messages (so a counted message has its history; ON CONFLICT keeps the first).
-  const history: HistoryRow[] = [];
-  for (const s of scored) {
-    const today = s.item.body.dates[0]!;
-    for (const o of s.outcomes) {
-      const facts = o.ok ? o.scores.find((f) => f.date === today) : undefined;
-      if (facts) history.push({ routeId: facts.route_id, date: today, riskScore: pyRound(facts.risk_score, 1), colorCode: facts.color_code, computedAt: facts.computed_at });
-    }
-  }
-  await writeHistory(app.sql, history);
-  const tHistory = Date.now();
-
-  const written = await Promise.allSettled(scored.map((s) => writeMessage(app, s)));
-  written.forEach((w, i) =>
-    results.push({ item: scored[i]!.item, error: w.status === "fulfilled" ? null : `write failed: ${(w.reason as Error)?.message ?? w.reason}` }),
-  );
+  const tWrite = Date.now();
+  const written = await Promise.allSettled(writes);
+  written.forEach((w, i) => results.push({ item: writing[i]!, error: w.status === "fulfilled" ? null : `write failed: ${(w.reason as Error)?.message ?? w.reason}` }));
   log.info("warm_batch", {
     messages: items.length,
     routes: allIds.length,
-    scores: scored.reduce((n, s) => n + s.outcomes.filter((o) => o.ok).length * s.item.body.dates.length, 0),
-    ms: { routes: tRoutes - t0, inputs: tInputs, compute: tCompute - tRoutes - tInputs, history: tHistory - tCompute, write: Date.now() - tHistory },
+    scores,
+    ms: { routes: tRoutes - t0, inputs: tInputs, compute: tCompute, writeWait: Date.now() - tWrite, total: Date.now() - t0 },
   });
   return results;
 }
@@ -208,6 +207,15 @@ async function writeMessage(app: AppContext, { item, outcomes, missing }: Scored
     scoresWithoutClimate: withoutClimate,
     followUp,
   };
+  // Today's score of every warmed route into score_history (one bulk insert per message), before
+  // the run counts the message, so a counted message has its history (ON CONFLICT keeps the first).
+  const today = body.dates[0]!;
+  const history: HistoryRow[] = [];
+  for (const o of outcomes) {
+    const facts = o.ok ? o.scores.find((f) => f.date === today) : undefined;
+    if (facts) history.push({ routeId: facts.route_id, date: today, riskScore: pyRound(facts.risk_score, 1), colorCode: facts.color_code, computedAt: facts.computed_at });
+  }
+  await writeHistory(app.sql, history);
   const { counted, finished } = await store.recordMessage(outcome, (p) => addScoreWritesBulk(p, writes, ttl));
   // A redelivery sends the follow-up the first delivery registered, if it is still pending.
   let followIds = followUp?.routeIds ?? null;

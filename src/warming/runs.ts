@@ -247,7 +247,7 @@ export class RunStore {
   }
 
   async activeRunId(): Promise<string | null> {
-    const v = await this.cache.run("run_active", (r) => r.get<string>(ACTIVE_RUN_KEY));
+    const v = await this.cache.run("run_active", (r) => r.get<string>(ACTIVE_RUN_KEY), BG);
     return v === null ? null : String(v);
   }
 
@@ -419,11 +419,16 @@ export class RunStore {
   /** The record; `reap` first abandons it if its heartbeat is gone (admin reads). */
   async get(runId: string, opts: { reap?: boolean } = {}): Promise<RunRecord | null> {
     const read = () =>
-      this.cache.exec<[unknown, unknown, number]>("run_get", (p) => {
-        p.hgetall(keys.run(runId));
-        p.hgetall(keys.runFailed(runId));
-        p.exists(keys.runAlive(runId));
-      });
+      // Background budget: read while consumers may keep this isolate busy.
+      this.cache.exec<[unknown, unknown, number]>(
+        "run_get",
+        (p) => {
+          p.hgetall(keys.run(runId));
+          p.hgetall(keys.runFailed(runId));
+          p.exists(keys.runAlive(runId));
+        },
+        BG,
+      );
     let [hashReply, failedReply, alive] = await read();
     let hash = hashFromReply(hashReply);
     if (!hash.id) return null;
@@ -443,7 +448,7 @@ export class RunStore {
 
   /** Recent runs (kept `ttlSeconds`), newest first. */
   async list(limit = 20, opts: { reap?: boolean } = {}): Promise<RunRecord[]> {
-    const ids = (await this.cache.run("runs_list", (r) => r.zrange(RUNS_INDEX_KEY, 0, limit - 1, { rev: true }))) as string[];
+    const ids = (await this.cache.run("runs_list", (r) => r.zrange(RUNS_INDEX_KEY, 0, limit - 1, { rev: true }), BG)) as string[];
     const runs = await Promise.all(ids.map((id) => this.get(String(id), opts)));
     return runs.filter((r): r is RunRecord => r !== null);
   }
