@@ -52,6 +52,9 @@ export interface ScoringInputs {
   computedAt: string;
 }
 
+/** Weather cells per weather-service call on the warming path. */
+export const WEATHER_CELLS_PER_CALL = 100;
+
 /** The scoring point of a route: routes with equal keys are one location. */
 export const locationKey = (r: Route) => `${r.latitude}|${r.longitude}|${r.elevationM ?? "none"}`;
 
@@ -95,10 +98,16 @@ export class ScoreService {
   /** Corpus and weather for the routes' cells over `dates` (one weather lookup for all cells). */
   async loadInputs(routes: readonly Route[], dates: readonly string[]): Promise<ScoringInputs> {
     const sorted = [...dates].sort();
-    const [snapshot, weatherByCell] = await Promise.all([
+    // At most WEATHER_CELLS_PER_CALL cells per weather call: one Open-Meteo batch, and its Redis
+    // read and write stay well under 1 MB (a cell's cached forecast is ~8 KB).
+    const cells = [...new Map(routes.map((r) => gridCell(r.latitude, r.longitude)).map((c) => [c.key, c])).values()];
+    const [snapshot, ...parts] = await Promise.all([
       this.corpus.get(),
-      routes.length ? this.weather.forCells(routes.map((r) => gridCell(r.latitude, r.longitude)), sorted[0]!, sorted.at(-1)!) : Promise.resolve(new Map<string, CellWeather>()),
+      ...Array.from({ length: Math.ceil(cells.length / WEATHER_CELLS_PER_CALL) }, (_, i) =>
+        this.weather.forCells(cells.slice(i * WEATHER_CELLS_PER_CALL, (i + 1) * WEATHER_CELLS_PER_CALL), sorted[0]!, sorted.at(-1)!),
+      ),
     ]);
+    const weatherByCell = new Map<string, CellWeather>(parts.flatMap((m) => [...m]));
     return { corpus: snapshot.corpus, dataVersion: snapshot.dataVersion, dates, weatherByCell, computedAt: new Date().toISOString() };
   }
 
