@@ -242,8 +242,9 @@ try {
   let lastSay = 0;
   while (Date.now() < deadline) {
     peakRss = Math.max(peakRss, workerdPeakRssMb());
-    const list = (await (await fetch(`${stack.baseUrl}/admin/runs`, { headers })).json()) as { runs: Run[] };
-    run = list.runs.find((r) => r.trigger === "cron") ?? null;
+    const list = (await (await fetch(`${stack.baseUrl}/admin/runs`, { headers })).json().catch(() => ({}))) as { runs?: Run[] };
+    // A busy isolate may answer an admin read with 503: ask again.
+    if (list.runs) run = list.runs.find((r) => r.trigger === "cron") ?? null;
     if (run?.finishedAt) break;
     if (run && Date.now() - lastSay > 30_000) {
       lastSay = Date.now();

@@ -166,6 +166,7 @@ export async function stats(app: AppContext): Promise<Response> {
     queueBacklog: null,
     corpus: app.corpus.stats(),
     weather: app.weather.counters,
+    warmingWeather: app.warming.weather.counters,
   });
 }
 

@@ -57,7 +57,7 @@ function parse(msg: Message<unknown>): WarmMessage | { invalid: string } {
 }
 
 async function keepDeadLetter(app: AppContext, letter: DeadLetter) {
-  await app.cache.exec(
+  await app.warming.cache.exec(
     "dlq_keep",
     (p) => {
       p.rpush(DLQ_KEY, JSON.stringify(letter));
@@ -136,7 +136,7 @@ async function processMessages(app: AppContext, items: Item[]): Promise<{ item: 
   for (const group of groups.values()) {
     const groupRoutes = [...new Set(group.flatMap((m) => m.body.routeIds))].flatMap((id) => routes.get(id) ?? []);
     const ti = Date.now();
-    const inputs: ScoringInputs = await app.scores.loadInputs(groupRoutes, group[0]!.body.dates);
+    const inputs: ScoringInputs = await app.warming.scores.loadInputs(groupRoutes, group[0]!.body.dates);
     tInputs += Date.now() - ti;
     for (const item of group) {
       const tc = Date.now();
@@ -144,7 +144,7 @@ async function processMessages(app: AppContext, items: Item[]): Promise<{ item: 
       try {
         const own = item.body.routeIds.flatMap((id) => routes.get(id) ?? []);
         const missing = item.body.routeIds.filter((id) => !routes.has(id));
-        s = { item, outcomes: app.scores.scoreCompact(inputs, own), missing };
+        s = { item, outcomes: app.warming.scores.scoreCompact(inputs, own), missing };
       } catch (e) {
         results.push({ item, error: `scoring failed: ${(e as Error).message}` });
         continue;
@@ -221,7 +221,7 @@ async function writeMessage(app: AppContext, { item, outcomes, missing }: Scored
   let followIds = followUp?.routeIds ?? null;
   if (!counted) {
     const field = pendingField({ index: body.index, attempt: body.attempt + 1 });
-    const registered = await app.cache.run("run_follow_up", (r) => r.hget<string>(keys.runPending(body.runId), field), { timeoutMs: BACKGROUND_TIMEOUT_MS });
+    const registered = await app.warming.cache.run("run_follow_up", (r) => r.hget<string>(keys.runPending(body.runId), field), { timeoutMs: BACKGROUND_TIMEOUT_MS });
     followIds = registered ? decodeIds(String(registered)) : null;
   }
   if (followIds?.length) {

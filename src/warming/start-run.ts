@@ -54,7 +54,7 @@ export type StartRunResult =
   | { started: false; reason: "too_many_runs"; liveRunIds: string[] };
 
 export function runStore(app: AppContext): RunStore {
-  return new RunStore(app.cache, app.config.runTtlSeconds, app.config.warming.stallSeconds);
+  return new RunStore(app.warming.cache, app.config.runTtlSeconds, app.config.warming.stallSeconds);
 }
 
 export async function startRun(app: AppContext, opts: StartRunOptions): Promise<StartRunResult> {
@@ -64,12 +64,12 @@ export async function startRun(app: AppContext, opts: StartRunOptions): Promise<
   const tick = opts.scheduledTime !== undefined ? new Date(opts.scheduledTime).toISOString() : undefined;
   const tickKey = tick ? keys.tickLock(tick) : null;
   const releaseTick = async () => {
-    if (tickKey) await app.cache.eval("tick_release", `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, [tickKey], [runId], { timeoutMs: BACKGROUND_TIMEOUT_MS });
+    if (tickKey) await app.warming.cache.eval("tick_release", `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, [tickKey], [runId], { timeoutMs: BACKGROUND_TIMEOUT_MS });
   };
 
   if (tickKey) {
     const ttl = secondsToNextFire(app.config.warming.cron, new Date(opts.scheduledTime!)) + 3600;
-    const got = await app.cache.run("tick_lock", (r) => r.set(tickKey, runId, { nx: true, ex: ttl }), { timeoutMs: BACKGROUND_TIMEOUT_MS });
+    const got = await app.warming.cache.run("tick_lock", (r) => r.set(tickKey, runId, { nx: true, ex: ttl }), { timeoutMs: BACKGROUND_TIMEOUT_MS });
     if (got !== "OK") {
       log.info("warm_tick_skipped", { reason: "tick_already_handled", tick });
       return { started: false, reason: "tick_already_handled" };
@@ -165,7 +165,7 @@ export async function startRun(app: AppContext, opts: StartRunOptions): Promise<
       throw e;
     }
     // Part of the run is in flight: it finishes with what was sent; the rest is reported failed.
-    await app.cache.run("run_error", (r) => r.hset(keys.run(runId), { error }), { timeoutMs: BACKGROUND_TIMEOUT_MS }).catch(() => undefined);
+    await app.warming.cache.run("run_error", (r) => r.hset(keys.run(runId), { error }), { timeoutMs: BACKGROUND_TIMEOUT_MS }).catch(() => undefined);
   }
 
   // The consumer usually runs in this isolate: have the corpus ready when the first batch lands.

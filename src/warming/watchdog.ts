@@ -39,7 +39,7 @@ export async function runWatchdog(app: AppContext, opts: { now?: Date; waitUntil
   const report: WatchdogReport = { abandoned: [], tick: null, replay: null, errors: [] };
 
   // 1. Stalled runs.
-  const live = await app.cache.run("watchdog_live", (r) => r.zrange(keys.liveRuns, 0, -1));
+  const live = await app.warming.cache.run("watchdog_live", (r) => r.zrange(keys.liveRuns, 0, -1));
   for (const id of (live as unknown[]).map(String)) {
     if ((await store.checkLiveness(id)) === "abandoned") report.abandoned.push(id);
   }
@@ -49,7 +49,7 @@ export async function runWatchdog(app: AppContext, opts: { now?: Date; waitUntil
   const fire = previousFireTime(app.config.warming.cron, now);
   if (fire && now.getTime() - fire.getTime() >= TICK_GRACE_MS) {
     const scheduledTime = fire.toISOString();
-    const handled = await app.cache.run("watchdog_tick", (r) => r.exists(keys.tickLock(scheduledTime)));
+    const handled = await app.warming.cache.run("watchdog_tick", (r) => r.exists(keys.tickLock(scheduledTime)));
     if (Number(handled) === 0) {
       try {
         const result = await startRun(app, { trigger: "cron", scheduledTime: fire.getTime(), now, waitUntil: opts.waitUntil });
@@ -86,7 +86,7 @@ async function autoReplay(app: AppContext, now: Date, waitUntil?: (p: Promise<un
   const delayMs = app.config.warming.replayDelaySeconds * 1000;
   const ripe = (iso: string | null | undefined) => !!iso && now.getTime() - Date.parse(iso) >= delayMs;
 
-  const rawLetters = (await app.cache.run("watchdog_dlq", (r) => r.lrange(DLQ_KEY, 0, 999))) as unknown[];
+  const rawLetters = (await app.warming.cache.run("watchdog_dlq", (r) => r.lrange(DLQ_KEY, 0, 999))) as unknown[];
   const letters = rawLetters
     .map((raw) => ({ raw: typeof raw === "string" ? raw : JSON.stringify(raw), letter: parseLetter(raw) }))
     .filter((l): l is { raw: string; letter: DeadLetter } => !!l.letter && l.letter.routeIds.length > 0 && !l.letter.autoReplayed && ripe(l.letter.deadAt));
@@ -108,7 +108,7 @@ async function autoReplay(app: AppContext, now: Date, waitUntil?: (p: Promise<un
   for (const run of abandoned) await store.claimReplay(run.id, runId);
   // Remove exactly the letters replayed; others (and ones that arrived meanwhile) stay.
   if (letters.length) {
-    await app.cache.exec("watchdog_dlq_remove", (p) => {
+    await app.warming.cache.exec("watchdog_dlq_remove", (p) => {
       for (const l of letters) p.lrem(DLQ_KEY, 1, l.raw);
     });
   }
