@@ -18,7 +18,7 @@ const port = Number(process.env.BENCH_PORT ?? 8797);
 
 const stack = await startStack({
   port,
-  databaseName: "safeascent_bench",
+  databaseName: process.env.BENCH_DATABASE ?? "safeascent_bench",
   recreateDatabase: true,
   seedDir: dataDir,
   workerOutput: process.env.BENCH_VERBOSE ? "inherit" : "quiet",
@@ -47,7 +47,7 @@ interface Run {
 
 async function warm(top: number) {
   await stack.restartWorker();
-  for (const p of ["safety_score:*", "safety_map:*", "weather:*", "warm_*", "warm_lock:*"]) await deleteMatching(p);
+  for (const p of ["safety_score:*", "safety_map:*", "weather:*", "warm:*", "warm_*", "warm_lock:*"]) await deleteMatching(p);
   const before = await stack.counters();
   const started = performance.now();
   const res = await fetch(`${stack.baseUrl}/admin/warm?top=${top}&wait=300`, { method: "POST", headers });

@@ -35,14 +35,25 @@ export const keys = {
   /** A recent failure to fetch a climate cell's archive, with its reason (minutes). */
   weatherClimateFailure: (climateCellKey: string) => `weather:v1:climate_failed:${climateCellKey}`,
 
-  /** The serialised accident corpus of a data version (a cold isolate loads it instead of querying Neon). */
-  corpusSnapshot: (dataVersion: number) => `corpus:v1:${dataVersion}`,
+  /**
+   * The serialised accident corpus of a data version (a cold isolate loads it instead of querying
+   * Neon): its manifest. `stamp` is the version's update time, so two databases that both count
+   * version 1 (a test and a dev database on one Redis) never share a snapshot.
+   */
+  corpusSnapshot: (dataVersion: number, stamp: string) => `corpus:v1:${dataVersion}:${stamp}`,
+  /** Chunk `index` of that snapshot (base64 text; the manifest says how many). */
+  corpusSnapshotChunk: (dataVersion: number, stamp: string, index: number) => `corpus:v1:${dataVersion}:${stamp}:${index}`,
 
-  /** Warming runs (src/warming/runs.ts). */
-  run: (runId: string) => `warm:v1:run:${runId}`,
-  runRoutes: (runId: string) => `warm:v1:run:${runId}:routes`,
-  runRetrying: (runId: string) => `warm:v1:run:${runId}:retrying`,
-  runsIndex: "warm:v1:runs",
+  /** Warming runs (src/warming/runs.ts): the record (counters), its unfinished messages, its failures, its heartbeat. */
+  run: (runId: string) => `warm:v2:run:${runId}`,
+  runPending: (runId: string) => `warm:v2:run:${runId}:pending`,
+  runFailed: (runId: string) => `warm:v2:run:${runId}:failed`,
+  runAlive: (runId: string) => `warm:v2:run:${runId}:alive`,
+  /** Why a message is being retried ("<index>.<attempt>" → reason), for its dead letter; removed when it is recorded. */
+  runRetryReasons: (runId: string) => `warm:v2:run:${runId}:retry`,
+  runsIndex: "warm:v2:runs",
+  /** Runs not finished yet (a ZSET by start time): the concurrency cap and the watchdog read it. */
+  liveRuns: "warm:v2:live",
   activeRun: "warm:v1:active",
   deadLetters: "warm:v1:dlq",
   /** Once-per-tick lock of a cron tick (its scheduled time, ISO). */
@@ -60,5 +71,6 @@ export const keyPrefixes = {
   weather: "weather:v1:",
   weatherClimate: "weather:v2:climate:",
   warm: "warm:v1:",
+  warmRuns: "warm:v2:",
   tickLock: "warm:v1:tick:",
 } as const;

@@ -153,6 +153,53 @@ export function addScoreWrites(p: Pipeline, writes: readonly ScoreWrite[], index
   }
 }
 
+/**
+ * The same writes as `addScoreWrites` as ONE Lua script (EVAL): `SET … EX` per score, `HSET` +
+ * `EXPIRE` of each date's map index. Warming writes ~1,400 keys per message this way; Upstash bills
+ * per command, and a script is one command where 1,400 SETs in a pipeline are 1,400 (see
+ * docs/notes/warming.md for what that assumes). Keys and values are byte for byte those of
+ * `addScoreWrites`.
+ */
+const BULK_SCORE_WRITE = `
+local n = tonumber(ARGV[1])
+local indexTtl = ARGV[2]
+for i = 1, n do redis.call('SET', KEYS[i], ARGV[1 + 2 * i], 'EX', ARGV[2 + 2 * i]) end
+local a = 3 + 2 * n
+for j = n + 1, #KEYS do
+  local count = tonumber(ARGV[a])
+  a = a + 1
+  local args = {}
+  for k = 1, count do
+    args[#args + 1] = ARGV[a]
+    args[#args + 1] = ARGV[a + 1]
+    a = a + 2
+    if #args >= 1000 then redis.call('HSET', KEYS[j], unpack(args)) args = {} end
+  end
+  if #args > 0 then redis.call('HSET', KEYS[j], unpack(args)) end
+  redis.call('EXPIRE', KEYS[j], indexTtl)
+end
+return n`;
+
+export function addScoreWritesBulk(p: Pipeline, writes: readonly ScoreWrite[], indexTtlSeconds: number): void {
+  if (writes.length === 0) return;
+  const scoreKeys: string[] = [];
+  const args: (string | number)[] = [writes.length, indexTtlSeconds];
+  const byDate = new Map<string, string[]>();
+  for (const w of writes) {
+    scoreKeys.push(keys.score(w.compact.route_id, w.compact.target_date));
+    args.push(w.raw, w.ttlSeconds);
+    const fields = byDate.get(w.compact.target_date) ?? [];
+    fields.push(String(w.compact.route_id), mapEntry(w));
+    byDate.set(w.compact.target_date, fields);
+  }
+  const indexKeys: string[] = [];
+  for (const [date, fields] of byDate) {
+    indexKeys.push(keys.mapIndex(date));
+    args.push(fields.length / 2, ...fields);
+  }
+  p.eval(BULK_SCORE_WRITE, [...scoreKeys, ...indexKeys], args);
+}
+
 /** Adds the write of a full explanation (its own key, same TTL as its compact score). */
 export function addDetailWrite(p: Pipeline, routeId: number, date: string, raw: string, ttlSeconds: number): void {
   p.set(keys.scoreDetail(routeId, date), raw, { ex: ttlSeconds });

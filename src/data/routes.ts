@@ -69,4 +69,50 @@ export async function selectTopRoutes(sql: Sql, limit: number): Promise<Route[]>
   return rows.map(toRoute);
 }
 
+/**
+ * A route's scoring point: its coordinates after the mountain fallback and its mountain's elevation
+ * (feet as stored; NO_ELEVATION_FT when unknown, so the key is never NULL and keyset comparisons
+ * work). Routes with equal points are scored together (one location).
+ */
+export interface RoutePoint {
+  id: number;
+  latitude: number;
+  longitude: number;
+  elevationFt: number;
+}
+
+/** Stands for an unknown elevation in keys (outside the schema's CHECK range of −1500…30000 ft). */
+export const NO_ELEVATION_FT = -99_999;
+
+const POINT_LAT = "COALESCE(r.latitude, m.latitude)";
+const POINT_LON = "COALESCE(r.longitude, m.longitude)";
+const POINT_ELEV = `COALESCE(m.elevation_ft, ${NO_ELEVATION_FT})`;
+
+/**
+ * One keyset page of located routes in scoring-point order (latitude, longitude, elevation, id):
+ * the rows after `after` (exclusive), at most `limit`. Only ids and points travel (≈ 60 bytes a
+ * row), so the warming tick pages the whole catalogue without holding it.
+ */
+export async function pageRoutePoints(sql: Sql, after: RoutePoint | null, limit: number): Promise<RoutePoint[]> {
+  const params: unknown[] = [limit];
+  let where = HAS_COORDINATES;
+  if (after) {
+    params.push(after.latitude, after.longitude, after.elevationFt, after.id);
+    where += ` AND (${POINT_LAT}, ${POINT_LON}, ${POINT_ELEV}, r.route_id) > ($2::float8, $3::float8, $4::float8, $5::int)`;
+  }
+  const rows = await sql.query(
+    `SELECT r.route_id, ${POINT_LAT} AS latitude, ${POINT_LON} AS longitude, ${POINT_ELEV} AS elevation_ft
+     ${ROUTE_FROM} WHERE ${where}
+     ORDER BY ${POINT_LAT}, ${POINT_LON}, ${POINT_ELEV}, r.route_id LIMIT $1`,
+    params,
+  );
+  return rows.map((r) => ({ id: Number(r.route_id), latitude: Number(r.latitude), longitude: Number(r.longitude), elevationFt: Number(r.elevation_ft) }));
+}
+
+/** How many routes can be scored (have own or mountain coordinates). */
+export async function countLocatedRoutes(sql: Sql): Promise<number> {
+  const rows = await sql.query(`SELECT count(*)::int AS n ${ROUTE_FROM} WHERE ${HAS_COORDINATES}`);
+  return Number(rows[0]?.n ?? 0);
+}
+
 export { ROUTE_COLUMNS, ROUTE_FROM, HAS_COORDINATES };

@@ -9,8 +9,8 @@ import type { AppContext } from "../context";
 import { dateRange, todayUtc } from "../dates";
 import { hashFromReply } from "../cache/client";
 import { keys } from "../cache/keys";
-import { countCachedScores, mapEntryFresh, parseMapEntry, readMapIndex } from "../cache/scores";
-import { getRoutesByIds, selectTopRoutes } from "../data/routes";
+import { mapEntryFresh, parseMapEntry, readMapEntries, readMapIndex } from "../cache/scores";
+import { countLocatedRoutes, getRoutesByIds, selectTopRoutes } from "../data/routes";
 import { nextFireTimes } from "../warming/schedule";
 import { DLQ_KEY, type RunRecord } from "../warming/runs";
 import { runStore, startRun } from "../warming/start-run";
@@ -29,10 +29,13 @@ const WarmQuery = z
       .refine((ids) => ids.every((id) => id >= 1 && id <= 2_147_483_647), "route ids must be between 1 and 2147483647")
       .optional(),
     top: z.coerce.number().int().min(1).max(10_000).optional(),
+    scope: z.enum(["top", "all"], { message: 'must be "top" or "all"' }).optional(),
     force: z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1").optional(),
   })
   .strict()
-  .refine((q) => !(q.routes && q.top), { message: "give either routes or top, not both", path: ["routes"] });
+  .refine((q) => !(q.routes && q.top), { message: "give either routes or top, not both", path: ["routes"] })
+  .refine((q) => !(q.scope && q.routes), { message: "give either routes or scope, not both", path: ["scope"] })
+  .refine((q) => !(q.scope === "all" && q.top), { message: "top applies to scope=top only", path: ["top"] });
 
 const MapQuery = z
   .object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date YYYY-MM-DD").optional() })
@@ -63,9 +66,17 @@ export async function triggerWarm(request: Request, app: AppContext, ctx?: Execu
     trigger: "manual",
     routeIds: q.routes,
     top: q.top,
+    scope: q.scope ?? (q.top ? "top" : undefined),
     force: q.force,
     waitUntil: ctx ? (p) => ctx.waitUntil(p) : undefined,
   });
+  if (!result.started && result.reason === "too_many_runs") {
+    const max = app.config.warming.maxConcurrentRuns;
+    return Response.json(
+      { error: { code: "too_many_runs", message: `${result.liveRunIds.length} runs are live (at most ${max} at once, WARM_MAX_CONCURRENT_RUNS); wait for one to finish`, liveRunIds: result.liveRunIds } },
+      { status: 429, headers: { "Retry-After": "60" } },
+    );
+  }
   if (!result.started) {
     return Response.json(
       { error: { code: "run_in_progress", message: `run ${result.activeRunId} is in progress; add force=true to start anyway`, activeRunId: result.activeRunId } },
@@ -82,35 +93,68 @@ export async function triggerWarm(request: Request, app: AppContext, ctx?: Execu
 
 export async function listRuns(app: AppContext): Promise<Response> {
   const store = runStore(app);
-  const [runs, activeRunId] = await Promise.all([store.list(50), store.activeRunId()]);
+  // Reading is also when a run without heartbeat is found out (marked abandoned, its lock freed).
+  const runs = await store.list(50, { reap: true });
+  const activeRunId = await store.activeRunId();
   return Response.json({ activeRunId, runs });
 }
 
 export async function getRun(id: string, app: AppContext): Promise<Response> {
   if (!/^[\w-]{1,64}$/.test(id)) throw new HttpError(400, "bad_request", "run id is malformed", "id");
-  const run = await runStore(app).get(id);
+  const run = await runStore(app).get(id, { reap: true });
   if (!run) throw new HttpError(404, "not_found", `no run ${id} (runs are kept ${app.config.runTtlSeconds} s)`);
   return Response.json(run);
 }
 
+/**
+ * Cache health. "cached" comes from the /map index (safety_map:v1:{date}), never from EXISTS on
+ * score keys: for scope `top`, one HMGET per date of the top routes' entries, counting entries
+ * whose score key has not expired; for scope `all`, HLEN per date, i.e. routes indexed for that
+ * date since the hash last expired (an upper bound: expired fallback entries and API write-backs
+ * count too). "expected" is the top routes, or every located route (one COUNT).
+ */
 export async function stats(app: AppContext): Promise<Response> {
   const store = runStore(app);
-  const dates = dateRange(todayUtc(), app.config.warming.forecastDays);
-  const top = await selectTopRoutes(app.sql, app.config.warming.topRoutes);
-  const perDate = await Promise.all(
-    dates.map(async (date) => ({ date, cached: await countCachedScores(app.cache, top.map((r) => r.id), date), expected: top.length })),
-  );
-  const [counters, runs, activeRunId, deadLetters] = await Promise.all([
+  const { scope, forecastDays, topRoutes } = app.config.warming;
+  const dates = dateRange(todayUtc(), forecastDays);
+  let perDate: { date: string; cached: number; expected: number }[];
+  let scopeRoutes: number;
+  if (scope === "all") {
+    scopeRoutes = await countLocatedRoutes(app.sql);
+    const lengths = await app.cache.exec<number[]>("stats_map_len", (p) => {
+      for (const d of dates) p.hlen(keys.mapIndex(d));
+    });
+    perDate = dates.map((date, i) => ({ date, cached: Math.min(Number(lengths[i] ?? 0), scopeRoutes), expected: scopeRoutes }));
+  } else {
+    const ids = (await selectTopRoutes(app.sql, topRoutes)).map((r) => r.id);
+    scopeRoutes = ids.length;
+    const nowS = Math.floor(Date.now() / 1000);
+    perDate = await Promise.all(
+      dates.map(async (date) => {
+        const entries = await readMapEntries(app.cache, date, ids);
+        const cached = entries.filter((raw) => {
+          const e = parseMapEntry(raw);
+          return e !== null && mapEntryFresh(e, nowS);
+        }).length;
+        return { date, cached, expected: ids.length };
+      }),
+    );
+  }
+  const [counters, runs, activeRunId, deadLetters, liveRuns] = await Promise.all([
     app.cache.run("stats_counters", (r) => r.hgetall(keys.cacheCounters)) as Promise<unknown>,
     store.list(1),
     store.activeRunId(),
     app.cache.run("stats_dlq", (r) => r.llen(DLQ_KEY)),
+    app.cache.run("stats_live", (r) => r.zcard(keys.liveRuns)),
   ]);
   const c = hashFromReply(counters);
   const day = todayUtc();
   return Response.json({
     cache: {
-      topRoutes: top.length,
+      scope,
+      countedFrom: scope === "all" ? "map index HLEN per date (upper bound)" : "map index entries of the top routes, unexpired",
+      topRoutes: scope === "top" ? scopeRoutes : undefined,
+      scopeRoutes,
       dates: perDate,
       cachedKeys: perDate.reduce((s, d) => s + d.cached, 0),
       expectedKeys: perDate.reduce((s, d) => s + d.expected, 0),
@@ -122,23 +166,32 @@ export async function stats(app: AppContext): Promise<Response> {
     },
     lastRun: runs[0] ?? null,
     activeRunId,
+    liveRuns: Number(liveRuns),
     deadLetters,
     // Cloudflare does not expose a queue's backlog to the Worker; see the dashboard or `wrangler queues info`.
     queueBacklog: null,
-    corpus: { loads: app.corpus.loads },
+    corpus: app.corpus.stats(),
     weather: app.weather.counters,
+    warmingWeather: app.warming.weather.counters,
   });
 }
 
 export function schedule(app: AppContext): Response {
-  const cron = app.config.warming.cron;
+  const { cron, watchdogCron, scope, topRoutes, routesPerMessage, batchRoutes, forecastDays, stallSeconds, maxConcurrentRuns, replayDelaySeconds } = app.config.warming;
+  const now = new Date();
   return Response.json({
     cron,
     timezone: "UTC",
-    next: nextFireTimes(cron, new Date(), 4).map((d) => d.toISOString()),
-    topRoutes: app.config.warming.topRoutes,
-    routesPerMessage: app.config.warming.routesPerMessage,
-    forecastDays: app.config.warming.forecastDays,
+    next: nextFireTimes(cron, now, 4).map((d) => d.toISOString()),
+    watchdog: { cron: watchdogCron, next: nextFireTimes(watchdogCron, now, 1)[0]?.toISOString() ?? null },
+    scope,
+    topRoutes,
+    routesPerMessage,
+    batchRoutes,
+    forecastDays,
+    stallSeconds,
+    maxConcurrentRuns,
+    replayDelaySeconds,
   });
 }
 
@@ -159,10 +212,11 @@ export async function replayDeadLetters(app: AppContext): Promise<Response> {
   const routeIds = [...new Set(replayable.flatMap((l) => l.routeIds))];
   let run: RunRecord | null = null;
   if (routeIds.length) {
-    const result = await startRun(app, { trigger: "dlq-replay", routeIds });
+    // Each letter is one message again (a location batch keeps its routes together).
+    const result = await startRun(app, { trigger: "dlq-replay", batches: replayable.map((l) => l.routeIds) });
     if (!result.started) {
       return Response.json(
-        { error: { code: "run_in_progress", message: `run ${result.activeRunId} is in progress; replay after it`, activeRunId: result.activeRunId } },
+        { error: { code: "run_in_progress", message: `run ${"activeRunId" in result ? result.activeRunId : ""} is in progress; replay after it`, activeRunId: "activeRunId" in result ? result.activeRunId : undefined } },
         { status: 409 },
       );
     }

@@ -1,53 +1,46 @@
 /**
- * Next fire times of a 5-field cron expression in UTC (minute hour day-of-month month day-of-week),
- * as Cloudflare Cron Triggers read it: numbers, `*`, `a-b`, `*\/n`, `a-b/n` and lists. Day-of-month
- * and day-of-week combine with OR when both are restricted (Vixie cron semantics).
+ * Cron expressions as Cloudflare Cron Triggers read them, evaluated with croner (pure JS, runs in
+ * workerd): 5 fields (minute hour day-of-month month day-of-week), UTC, numbers, lists, ranges,
+ * steps, 3-letter names (case-insensitive), `L` and `W` in day-of-month, `L` and `#` in
+ * day-of-week, and Cloudflare's Quartz-style weekday numbers 1-7 = SUN-SAT ("0 17 * * 1" is
+ * Sunday 17:00, "10 7 * * 2-6" is weekdays). When both day fields are restricted they combine with
+ * OR (Vixie cron), as Cloudflare's examples never restrict both.
  */
+import { Cron } from "croner";
 
-function parseField(field: string, min: number, max: number): Set<number> {
-  const out = new Set<number>();
-  for (const part of field.split(",")) {
-    const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part.trim());
-    if (!m) throw new Error(`invalid cron field "${field}"`);
-    const step = m[4] ? Number(m[4]) : 1;
-    const lo = m[1] === "*" ? min : Number(m[2]);
-    const hi = m[1] === "*" ? max : m[3] !== undefined ? Number(m[3]) : m[4] ? max : lo;
-    if (lo < min || hi > max || lo > hi || step < 1) throw new Error(`cron field "${field}" out of range ${min}-${max}`);
-    for (let v = lo; v <= hi; v += step) out.add(v === 7 && max === 7 ? 0 : v);
-  }
-  return out;
+function cron(expression: string): Cron {
+  // croner accepts 5-part patterns in this mode only; `@daily` and friends are not Cloudflare syntax.
+  if (expression.trim().startsWith("@")) throw new Error("nicknames such as @daily are not supported; use 5 fields");
+  return new Cron(expression.trim(), { timezone: "UTC", paused: true, mode: "5-part", alternativeWeekdays: true, legacyMode: true });
 }
 
-export function nextFireTimes(expression: string, from: Date, count: number): Date[] {
-  const fields = expression.trim().split(/\s+/);
-  if (fields.length !== 5) throw new Error(`cron expression needs 5 fields, got ${fields.length}`);
-  const [mi, ho, dom, mo, dow] = fields as [string, string, string, string, string];
-  const minutes = parseField(mi, 0, 59);
-  const hours = parseField(ho, 0, 23);
-  const days = parseField(dom, 1, 31);
-  const months = parseField(mo, 1, 12);
-  const weekdays = parseField(dow, 0, 7);
-  const domAny = dom === "*";
-  const dowAny = dow === "*";
-
-  const out: Date[] = [];
-  const t = new Date(from.getTime());
-  t.setUTCSeconds(0, 0);
-  t.setUTCMinutes(t.getUTCMinutes() + 1);
-  // Minute steps, bounded: any valid expression fires within about four years.
-  for (let i = 0; i < 4 * 366 * 24 * 60 && out.length < count; i++) {
-    const dayOk =
-      domAny && dowAny
-        ? true
-        : domAny
-          ? weekdays.has(t.getUTCDay())
-          : dowAny
-            ? days.has(t.getUTCDate())
-            : days.has(t.getUTCDate()) || weekdays.has(t.getUTCDay());
-    if (months.has(t.getUTCMonth() + 1) && dayOk && hours.has(t.getUTCHours()) && minutes.has(t.getUTCMinutes())) {
-      out.push(new Date(t.getTime()));
-    }
-    t.setUTCMinutes(t.getUTCMinutes() + 1);
+/** Why Cloudflare would refuse the expression, or null when it is valid. */
+export function cronProblem(expression: string): string | null {
+  try {
+    cron(expression);
+    return null;
+  } catch (e) {
+    const message = (e as Error).message.replace(/^CronPattern: /, "");
+    return /dayOfWeek/i.test(message) ? `${message} (weekdays are 1-7 = SUN-SAT, or names)` : message;
   }
-  return out;
+}
+
+/** The next `count` fire times strictly after `from`. */
+export function nextFireTimes(expression: string, from: Date, count: number): Date[] {
+  return cron(expression).nextRuns(count, from);
+}
+
+/** The latest fire time at or before `at` (null when there is none within the library's search range). */
+export function previousFireTime(expression: string, at: Date): Date | null {
+  const c = cron(expression);
+  // A fire exactly at `at` counts: step back one second and ask for the next one after it.
+  const probe = new Date(at.getTime() + 1000);
+  const prev = c.previousRuns(1, probe)[0];
+  return prev ?? null;
+}
+
+/** Seconds from `fire` to the fire after it (how long one tick's lock must last). */
+export function secondsToNextFire(expression: string, fire: Date): number {
+  const [next] = nextFireTimes(expression, fire, 1);
+  return next ? Math.max(60, Math.round((next.getTime() - fire.getTime()) / 1000)) : 7 * 86_400;
 }

@@ -82,7 +82,7 @@ describe("cron tick → queue → consumer → Upstash", () => {
 
     const done = await waitForFinish(run.id);
     expect(done.status).toBe("succeeded");
-    expect(done.scores).toEqual({ total: 1400, done: 1400, failed: 0 });
+    expect(done.scores).toMatchObject({ total: 1400, done: 1400, failed: 0 });
 
     // Budget: no Upstash request of the run came near Upstash's 10 MB max request size (half of it at most).
     const upstash = (await (await fetch(`${env.UPSTASH_REDIS_REST_URL}/__standin/stats`)).json()) as { maxRequestBytes: number; maxRequestBytesLimit: number; commands: number };
@@ -206,7 +206,7 @@ describe("redelivery and force", () => {
 
     const after = (await (await call(`/admin/runs/${run.id}`, { headers: ADMIN })).json()) as RunRecord;
     expect(after.routes).toMatchObject({ total: 2, done: 2, failed: 0, pending: 0 });
-    expect(after.scores).toEqual({ total: 14, done: 14, failed: 0 });
+    expect(after.scores).toMatchObject({ total: 14, done: 14, failed: 0 });
     expect(after.status).toBe("succeeded");
     expect(after.finishedAt).toBe(run.finishedAt);
   });
@@ -239,33 +239,40 @@ describe("redelivery and force", () => {
 });
 
 describe("failures", () => {
-  it("a route whose computation throws is reported with its reason while its 9 batch-mates are written", async () => {
+  it("a location whose computation throws is reported with its reason while its batch-mates are written", async () => {
     const ids = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-    const original = ScoreService.prototype.scoreRoute;
-    vi.spyOn(ScoreService.prototype, "scoreRoute").mockImplementation(function (this: ScoreService, ...args) {
-      if (args[0].id === 4) throw new Error("synthetic failure for route 4");
+    const original = ScoreService.prototype.scoreLocation;
+    let failing: number[] = [];
+    vi.spyOn(ScoreService.prototype, "scoreLocation").mockImplementation(function (this: ScoreService, ...args) {
+      if (args[1].some((r) => r.id === 4)) {
+        failing = args[1].map((r) => r.id);
+        throw new Error("synthetic failure for route 4");
+      }
       return original.apply(this, args);
     });
     const res = await call(`/admin/warm?routes=${ids.join(",")}&wait=60`, { method: "POST", headers: ADMIN });
     expect(res.status).toBe(200);
     const { run } = (await res.json()) as { run: RunRecord };
+    // Route 4's location (route 4 and any route at its exact point) fails, after its retries.
+    expect(failing).toContain(4);
+    const n = failing.length;
     expect(run.status).toBe("partial");
-    expect(run.routes).toMatchObject({ total: 10, done: 9, failed: 1, pending: 0 });
-    expect(run.scores).toEqual({ total: 70, done: 63, failed: 7 });
-    expect(run.failedRoutes).toEqual([{ routeId: 4, reason: "synthetic failure for route 4" }]);
+    expect(run.routes).toMatchObject({ total: 10, done: 10 - n, failed: n, pending: 0, retrying: 0 });
+    expect(run.scores).toMatchObject({ total: 70, done: 70 - 7 * n, failed: 7 * n });
+    expect(run.failedRoutes).toEqual(failing.sort((a, b) => a - b).map((routeId) => ({ routeId, reason: "synthetic failure for route 4" })));
 
-    const mates = ids.filter((id) => id !== 4);
+    const mates = ids.filter((id) => !failing.includes(id));
     const keys = mates.flatMap((id) => run.dates.map((d) => `safety_score:${id}:${d}`));
-    expect(Number(await redis.exists(...keys))).toBe(63);
-    await deleteScores([4], run.dates);
+    expect(Number(await redis.exists(...keys))).toBe(7 * (10 - n));
+    await deleteScores(failing, run.dates);
     expect(Number(await redis.exists(...run.dates.map((d) => `safety_score:4:${d}`)))).toBe(0);
   });
 
   it("a message that keeps failing ends in the dead-letter queue and in the run record, and can be replayed", async () => {
-    const original = ScoreService.prototype.computeRouteForecasts;
-    const spy = vi.spyOn(ScoreService.prototype, "computeRouteForecasts").mockImplementation(function (this: ScoreService, routes, dates) {
-      if (routes.some((r) => r.id === 11)) return Promise.reject(new Error("synthetic outage"));
-      return original.call(this, routes, dates);
+    const original = ScoreService.prototype.scoreCompact;
+    const spy = vi.spyOn(ScoreService.prototype, "scoreCompact").mockImplementation(function (this: ScoreService, inputs, routes) {
+      if (routes.some((r) => r.id === 11)) throw new Error("synthetic outage");
+      return original.call(this, inputs, routes);
     });
     const res = await call("/admin/warm?routes=11,12", { method: "POST", headers: ADMIN });
     expect(res.status).toBe(202);
@@ -273,7 +280,7 @@ describe("failures", () => {
     const run = await waitForFinish(runId, 90_000);
     expect(run.status).toBe("failed");
     expect(run.routes).toMatchObject({ total: 2, done: 0, failed: 2 });
-    for (const f of run.failedRoutes) expect(f.reason).toMatch(/dead-lettered after \d+ attempt\(s\): synthetic outage/);
+    for (const f of run.failedRoutes) expect(f.reason).toMatch(/dead-lettered after \d+ attempt\(s\): scoring failed: synthetic outage/);
     expect(spy.mock.calls.length).toBeGreaterThanOrEqual(4); // first delivery + max_retries (3)
 
     const stats = (await (await call("/admin/stats", { headers: ADMIN })).json()) as { deadLetters: number };
@@ -292,7 +299,7 @@ describe("failures", () => {
 
   it("an invalid queue message is kept as a dead letter, not processed and not retried", async () => {
     const batch = (await import("cloudflare:test")).createMessageBatch("safeascent-warm", [
-      { id: "poison-1", timestamp: new Date(), attempts: 1, body: { runId: "x", routeIds: ["not-a-number"], dates: [] } },
+      { id: "poison-1", timestamp: new Date(), attempts: 1, body: { runId: "x", index: 0, routeIds: ["not-a-number"], dates: [] } },
     ]);
     const ctx = createExecutionContext();
     await worker.queue(batch as any, env, ctx);

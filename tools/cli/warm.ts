@@ -1,5 +1,5 @@
 /**
- * `npm run warm [-- --top N | --routes 1,2,3] [--force] [--url URL] [--timeout S]`
+ * `npm run warm [-- --top N | --routes 1,2,3 | --scope all] [--force] [--url URL] [--timeout S]`
  *
  * A synchronous warming run against a running Worker (`npm start`, or a deployed one with
  * WARM_URL and ADMIN_TOKEN): triggers POST /admin/warm, follows /admin/runs/:id with a progress
@@ -13,6 +13,7 @@ const { values } = parseArgs({
     url: { type: "string", default: process.env.WARM_URL ?? "http://127.0.0.1:8787" },
     top: { type: "string" },
     routes: { type: "string" },
+    scope: { type: "string" },
     force: { type: "boolean", default: false },
     timeout: { type: "string", default: "600" },
   },
@@ -25,7 +26,8 @@ interface Run {
   status: string;
   finishedAt: string | null;
   routes: { total: number; done: number; failed: number; pending: number };
-  scores: { total: number; done: number; failed: number };
+  scores: { total: number; done: number; failed: number; fallback?: number; withoutClimate?: number };
+  missingRoutes?: { count: number; sample: number[] } | null;
   failedRoutes: { routeId: number; reason: string }[];
   durationMs: number | null;
 }
@@ -33,6 +35,7 @@ interface Run {
 const query = new URLSearchParams();
 if (values.top) query.set("top", values.top);
 if (values.routes) query.set("routes", values.routes);
+if (values.scope) query.set("scope", values.scope);
 if (values.force) query.set("force", "true");
 
 const res = await fetch(`${values.url}/admin/warm?${query}`, { method: "POST", headers }).catch((e: Error) => {
@@ -65,7 +68,8 @@ if (!run?.finishedAt) {
   process.exit(1);
 }
 console.log(
-  `run ${run.id}: ${run.status}, ${run.scores.done}/${run.scores.total} scores, ${run.routes.failed} routes failed, ${run.durationMs} ms`,
+  `run ${run.id}: ${run.status}, ${run.scores.done}/${run.scores.total} scores (${run.scores.fallback ?? 0} fallback, ${run.scores.withoutClimate ?? 0} without climate), ${run.routes.failed} routes failed, ${run.durationMs} ms`,
 );
 for (const f of run.failedRoutes) console.log(`  route ${f.routeId}: ${f.reason}`);
+if (run.missingRoutes) console.log(`  ${run.missingRoutes.count} routes never reported (abandoned), e.g. ${run.missingRoutes.sample.slice(0, 10).join(",")}`);
 process.exit(run.status === "succeeded" ? 0 : 1);

@@ -32,7 +32,21 @@ describe("config", () => {
   it("parses a complete environment into typed settings", () => {
     const c = parseConfig(good);
     expect(c.upstash.url).toBe("https://eu1-example.upstash.io");
-    expect(c.warming).toEqual({ topRoutes: 200, routesPerMessage: 10, forecastDays: 7, retryBaseSeconds: 5, cron: "0 */6 * * *" });
+    expect(c.warming).toEqual({
+      topRoutes: 200,
+      routesPerMessage: 10,
+      forecastDays: 7,
+      retryBaseSeconds: 5,
+      cron: "0 */6 * * *",
+      // Defaults of the settings the environment leaves out.
+      watchdogCron: "*/5 * * * *",
+      scope: "top",
+      batchRoutes: 200,
+      stallSeconds: 900,
+      maxConcurrentRuns: 2,
+      replayDelaySeconds: 120,
+    });
+    expect(c.historyRetentionDays).toBe(400);
     expect(c.scoreTtlSeconds).toBe(21600);
     expect(c.corsOrigins).toEqual(["https://a.example", "https://b.example"]);
     expect(c.neonHttpEndpoint).toBeUndefined();

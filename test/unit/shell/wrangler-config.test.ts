@@ -18,8 +18,10 @@ describe("wrangler.toml", () => {
     expect(field(toml, "binding")).toBe("WARM_QUEUE");
   });
 
-  it("fires at 00, 06, 12 and 18 UTC and carries the documented defaults", () => {
-    expect(/crons = \["0 \*\/6 \* \* \*"\]/.test(toml)).toBe(true);
+  it("fires at 00, 06, 12 and 18 UTC (+ the watchdog every 5 minutes) and carries the documented defaults", () => {
+    expect(/crons = \["0 \*\/6 \* \* \*", "\*\/5 \* \* \* \*"\]/.test(toml)).toBe(true);
+    expect(field(toml, "WARM_SCOPE")).toBe("all");
+    expect(field(toml, "WARM_STALL_SECONDS")).toBe("900");
     expect(field(toml, "TOP_ROUTES")).toBe("200");
     expect(field(toml, "ROUTES_PER_MESSAGE")).toBe("10");
     expect(field(toml, "FORECAST_DAYS")).toBe("7");

@@ -23,7 +23,7 @@ const runId = `test-v1-map-${crypto.randomUUID().slice(0, 8)}`;
 let warmed: number[];
 
 async function dropRun() {
-  await redis.del(keys.run(runId), keys.runRoutes(runId), keys.runRetrying(runId));
+  await redis.del(keys.run(runId), keys.runPending(runId), keys.runFailed(runId), keys.runAlive(runId), keys.runRetryReasons(runId));
 }
 
 beforeAll(async () => {
@@ -50,7 +50,7 @@ describe("map-with-safety and a warming run", () => {
     expect(before.routes.map((r) => r.mp_route_id)).toEqual(expect.arrayContaining(warmed));
 
     // A warming run's message for these routes and the date, through the queue consumer.
-    const batch = createMessageBatch("safeascent-warm", [{ id: "v1-map-1", timestamp: new Date(), attempts: 1, body: { runId, routeIds: warmed, dates: [date] } }]);
+    const batch = createMessageBatch("safeascent-warm", [{ id: "v1-map-1", timestamp: new Date(), attempts: 1, body: { runId, index: 0, routeIds: warmed, dates: [date] } }]);
     const ctx = createExecutionContext();
     await worker.queue!(batch as never, env, ctx);
     expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["v1-map-1"]);
