@@ -59,7 +59,7 @@ beforeEach(() => {
 async function setUp() {
   // Browser first: without it, fail at once, before starting a stack.
   b = await openBrowser({ timezoneId: LOCAL_ZONE });
-  s = await startConsoleStack({ TOP_ROUTES: String(TOP), ROUTES_PER_MESSAGE: "4", WARM_RETRY_BASE_SECONDS: "0" });
+  s = await startConsoleStack({ WARM_SCOPE: "top", TOP_ROUTES: String(TOP), ROUTES_PER_MESSAGE: "4", WARM_RETRY_BASE_SECONDS: "0" });
   if (!s.redis) throw new Error("the browser tests read the map index from a real Redis (REDIS_URL or 127.0.0.1:6379)");
   await withSql(s.databaseUrl, async (c) => {
     await c.query("BEGIN");
@@ -160,6 +160,11 @@ describe("the console in Chromium", () => {
   it("an action refused by the Worker shows its error: 409 while another run holds the lock", async () => {
     const { page } = b;
     const holder = "20300101T000000Z-c0ffee00";
+    // "Another run": the one-run lock, its record and a live heartbeat (without the heartbeat the
+    // Worker rightly treats the lock as abandoned and proceeds).
+    await s.redis!.hset(keys.run(holder), { id: holder, trigger: "manual", scope: "top", dates: "[]", routes_total: "1", messages: "1", created_at: new Date().toISOString() });
+    await s.redis!.expire(keys.run(holder), 120);
+    await s.redis!.set(keys.runAlive(holder), "1", "EX", 120);
     await s.redis!.set(keys.activeRun, holder, "EX", 120);
     try {
       await page.check("#warm-form input[name=mode][value=top]");
@@ -170,7 +175,7 @@ describe("the console in Chromium", () => {
       expect(await page.getAttribute("#warm-result a", "href")).toBe(`#/runs/${holder}`);
       expect(await page.getAttribute("#warm-result", "class")).toContain("error");
     } finally {
-      await s.redis!.del(keys.activeRun);
+      await s.redis!.del(keys.activeRun, keys.runAlive(holder), keys.run(holder));
     }
     // A mistake in the form is caught before any request, naming the field.
     const before = b.requests.length;

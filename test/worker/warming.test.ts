@@ -87,7 +87,7 @@ describe("cron tick → queue → consumer → Upstash", () => {
     // Budget: no Upstash request of the run came near Upstash's 10 MB max request size (half of it at most).
     const upstash = (await (await fetch(`${env.UPSTASH_REDIS_REST_URL}/__standin/stats`)).json()) as { maxRequestBytes: number; maxRequestBytesLimit: number; commands: number };
     expect(upstash.maxRequestBytesLimit).toBe(10_000_000);
-    expect(upstash.commands).toBeGreaterThan(1400);
+    expect(upstash.commands).toBeGreaterThanOrEqual(done.messages); // at least one write per message (scores go in Lua scripts)
     expect(upstash.maxRequestBytes).toBeGreaterThan(0);
     expect(upstash.maxRequestBytes).toBeLessThan(upstash.maxRequestBytesLimit / 2);
     console.log(`budget: largest Upstash request during the warming run ${upstash.maxRequestBytes} bytes = ${((100 * upstash.maxRequestBytes) / upstash.maxRequestBytesLimit).toFixed(2)} % of ${upstash.maxRequestBytesLimit}`);

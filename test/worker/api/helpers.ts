@@ -110,27 +110,31 @@ export function seed(): Promise<void> {
         [r.id, r.name, r.mountain, MOUNTAINS.find((m) => m.id === r.mountain)!.name, r.grade, r.type, r.lat, r.lon],
       );
     }
+    let corpusRows = 0; // accidents and weather rows this call inserted (the corpus changed)
     for (const a of ACCIDENTS) {
-      await sql.query(
+      corpusRows += (await sql.query(
         `INSERT INTO accidents (accident_id, source, date, state, location, mountain, latitude, longitude, accident_type, activity,
                                 injury_severity, description, tags, mountain_id)
-         VALUES ($1,'TEST',$2::date,'ZZ','Zedtest valley',$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (accident_id) DO NOTHING`,
+         VALUES ($1,'TEST',$2::date,'ZZ','Zedtest valley',$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (accident_id) DO NOTHING RETURNING 1`,
         [a.id, a.date, a.mountain ? MOUNTAINS.find((m) => m.id === a.mountain)!.name : null, a.lat, a.lon, a.type, a.activity, a.severity,
          `Synthetic accident ${a.id}, "quoted", with a comma`, a.tags, a.mountain],
-      );
+      )).length;
     }
     // Seven days of weather for the first three accidents, so their weather similarity is computed.
     let wid = 900001;
     for (const a of ACCIDENTS.slice(0, 3)) {
       for (let d = 6; d >= 0; d--) {
-        await sql.query(
+        corpusRows += (await sql.query(
           `INSERT INTO accident_weather (weather_id, accident_id, date, latitude, longitude, temperature_avg, temperature_min,
                                          temperature_max, wind_speed_avg, precipitation_total, cloud_cover_avg)
-           VALUES ($1,$2,$3::date - $4::int,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (weather_id) DO NOTHING`,
+           VALUES ($1,$2,$3::date - $4::int,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (weather_id) DO NOTHING RETURNING 1`,
           [wid++, a.id, a.date, d, a.lat, a.lon, -5 + d, -9 + d, -1 + d, 4 + d, d % 3 === 0 ? 2 : 0, 40 + 5 * d],
-        );
+        )).length;
       }
     }
+    // As an import would: rows were added behind the importer's back, so bump the data version,
+    // or isolates would keep (or restore from a snapshot) a corpus without them.
+    if (corpusRows > 0) await sql.query(`UPDATE data_version SET version = version + 1, updated_at = now() WHERE id = 1`);
   })());
 }
 
