@@ -146,8 +146,15 @@ async function main() {
   const today = new Date().toISOString().slice(0, 10);
   const addDays = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
   console.log(`# API benchmark against ${API} (npm start: wrangler dev --local, one workerd process, Upstash/Neon stand-ins, all on loopback)`);
-  console.log(`# machine: ${os.cpus()[0]?.model} x${os.cpus().length}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}; client: node ${process.version} fetch (keep-alive)`);
-  console.log(`# sizes: ${SEQ_REQUESTS} sequential + ${HIT_REQUESTS} concurrent requests at concurrency ${CONCURRENCY} per measured path; ${MISS_KEYS} misses of each kind; a herd of ${HERD}`);
+  console.log(
+    `# machine: ${os.cpus()[0]?.model} x${os.cpus().length}, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}; client: node ${process.version} fetch (keep-alive)`,
+  );
+  console.log(
+    `# sizes: ${SEQ_REQUESTS} sequential + ${HIT_REQUESTS} concurrent requests at concurrency ${CONCURRENCY} per measured path; ${MISS_KEYS} misses of each kind; a herd of ${HERD}`,
+  );
 
   // The hit key: the first route, today (computed now if it is not cached yet).
   const { routes } = await getJson<{ routes: { id: number; latitude: number; longitude: number }[] }>(`/api/v2/routes?limit=${MISS_KEYS}`);
@@ -175,7 +182,11 @@ async function main() {
   });
   const post = async (body: object): Promise<Timed> => {
     const started = performance.now();
-    const res = await fetch(`${API}/api/v2/predict`, { method: "POST", headers: { "Content-Type": "application/json", ...freshClient() }, body: JSON.stringify(body) });
+    const res = await fetch(`${API}/api/v2/predict`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...freshClient() },
+      body: JSON.stringify(body),
+    });
     const buf = await res.arrayBuffer();
     return { ms: performance.now() - started, status: res.status, cache: res.headers.get("X-Cache"), bytes: buf.byteLength };
   };
@@ -200,8 +211,16 @@ async function main() {
     }
     return samples.length ? { ...summary(samples), n: samples.length, ok } : null;
   };
-  const missRoute = await sequentialMisses((i) => timedGet(`/api/v2/routes/${cold[i + 1]!.id}/safety?date=${cold[i + 1]!.date}`, freshClient()), Math.max(0, cold.length - 1), "MISS");
-  const recompute = await sequentialMisses((i) => timedGet(`/api/v2/routes/${routes[i % routes.length]!.id}/safety?date=${today}&fresh=true`, ADMIN), MISS_KEYS, "MISS");
+  const missRoute = await sequentialMisses(
+    (i) => timedGet(`/api/v2/routes/${cold[i + 1]!.id}/safety?date=${cold[i + 1]!.date}`, freshClient()),
+    Math.max(0, cold.length - 1),
+    "MISS",
+  );
+  const recompute = await sequentialMisses(
+    (i) => timedGet(`/api/v2/routes/${routes[i % routes.length]!.id}/safety?date=${today}&fresh=true`, ADMIN),
+    MISS_KEYS,
+    "MISS",
+  );
   const missPoint = (await sequentialMisses(() => post(newPoint()), MISS_KEYS, "MISS"))!;
 
   // 3. A herd on one cold key (a cold route key, else a new point), on already open connections so
@@ -246,28 +265,40 @@ async function main() {
   console.log(`baseline      GET ${basePath} (${kb(baseBytes)} body; no I/O: what wrangler dev, the router, the ETag and the client cost per request)`);
   console.log(loadLine("sequential", baseSeq, "were 200"));
   console.log(loadLine("concurrent", base, "were 200"));
-  console.log(`  hit − base  p50 sequential ${over(hitSeq.p50, baseSeq.p50)}, concurrent ${over(hit.p50, base.p50)} (the cache read and its serving; the rest is the dev server's own cost)`);
+  console.log(
+    `  hit − base  p50 sequential ${over(hitSeq.p50, baseSeq.p50)}, concurrent ${over(hit.p50, base.p50)} (the cache read and its serving; the rest is the dev server's own cost)`,
+  );
   console.log(
     missRoute
       ? `cache miss    ${missRoute.n} cold route keys (GET /routes/{id}/safety), one at a time: p50 ${fmt(missRoute.p50)} ms, p99 ${fmt(missRoute.p99)} ms, max ${fmt(missRoute.max)} ms (${missRoute.ok}/${missRoute.n} were 200 MISS)`
       : "cache miss    no cold route keys left in the window (all warmed): see the recomputes and point misses below",
   );
   if (recompute) {
-    console.log(`  recompute   ${recompute.n} GET /routes/{id}/safety?fresh=true (admin; engine + write, no cache read), one at a time: p50 ${fmt(recompute.p50)} ms, p99 ${fmt(recompute.p99)} ms, max ${fmt(recompute.max)} ms (${recompute.ok}/${recompute.n} were 200 MISS)`);
+    console.log(
+      `  recompute   ${recompute.n} GET /routes/{id}/safety?fresh=true (admin; engine + write, no cache read), one at a time: p50 ${fmt(recompute.p50)} ms, p99 ${fmt(recompute.p99)} ms, max ${fmt(recompute.max)} ms (${recompute.ok}/${recompute.n} were 200 MISS)`,
+    );
   }
-  console.log(`  new points  ${missPoint.n} POST /api/v2/predict (new 0.01° cells), one at a time: p50 ${fmt(missPoint.p50)} ms, p99 ${fmt(missPoint.p99)} ms, max ${fmt(missPoint.max)} ms (${missPoint.ok}/${missPoint.n} were 200 MISS)`);
+  console.log(
+    `  new points  ${missPoint.n} POST /api/v2/predict (new 0.01° cells), one at a time: p50 ${fmt(missPoint.p50)} ms, p99 ${fmt(missPoint.p99)} ms, max ${fmt(missPoint.max)} ms (${missPoint.ok}/${missPoint.n} were 200 MISS)`,
+  );
   console.log(`  first call  of this run (${firstCall.cache}, may include the isolate's corpus load): ${fmt(firstCall.ms)} ms`);
-  console.log(`v1 map        GET ${mapPath}: ${mapBody.routes.length} routes (${mapBody.meta.cached_routes} cached), ${kb(mapBytes)} body; one SQL query (the data version; the markers once per isolate and import) + one HGETALL`);
+  console.log(
+    `v1 map        GET ${mapPath}: ${mapBody.routes.length} routes (${mapBody.meta.cached_routes} cached), ${kb(mapBytes)} body; one SQL query (the data version; the markers once per isolate and import) + one HGETALL`,
+  );
   console.log(loadLine("sequential", mapSeq, "were 200"));
   console.log(`v1 click     POST ${clickPath} (no body; the compact score: one Upstash request, like the v2 hit)`);
   console.log(loadLine("sequential", clickSeq, "were 200 HIT"));
   console.log(loadLine("concurrent", click, "were 200 HIT"));
   console.log(`  click − v2 hit p50 sequential ${over(clickSeq.p50, hitSeq.p50)}, concurrent ${over(click.p50, hit.p50)}`);
-  console.log(`single-flight ${HERD} concurrent requests for one cold key (${herdTarget}): ${computations} computation(s) (expected 1), wall ${fmt(herdWall)} ms, answers ${JSON.stringify(herdCache)}`);
+  console.log(
+    `single-flight ${HERD} concurrent requests for one cold key (${herdTarget}): ${computations} computation(s) (expected 1), wall ${fmt(herdWall)} ms, answers ${JSON.stringify(herdCache)}`,
+  );
   if (!useWrk) console.log("wrk           not run (not installed, or BENCH_WRK=0); optional: apt-get install wrk");
   else {
     const w = (label: string, r: ReturnType<typeof wrk>) =>
-      r ? `  ${label.padEnd(11)} ${r.requests} requests in ${WRK_SECONDS} s, 2 threads, ${CONCURRENCY} connections: p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, ${r.rps} req/s` : `  ${label.padEnd(11)} wrk failed or saw non-2xx answers`;
+      r
+        ? `  ${label.padEnd(11)} ${r.requests} requests in ${WRK_SECONDS} s, 2 threads, ${CONCURRENCY} connections: p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms, ${r.rps} req/s`
+        : `  ${label.padEnd(11)} wrk failed or saw non-2xx answers`;
     console.log(`wrk           the same two paths with wrk (a C client: the Node client's own cost is out of these)`);
     console.log(w("cache hit", wrkHit));
     console.log(w("baseline", wrkBase));
@@ -286,7 +317,10 @@ async function main() {
         point: { keys: missPoint.n, p50Ms: +fmt(missPoint.p50), p99Ms: +fmt(missPoint.p99) },
       },
       singleFlight: { target: herdTarget, requests: HERD, computations, wallMs: +fmt(herdWall) },
-      v1: { map: { path: mapPath, routes: mapBody.routes.length, bytes: mapBytes, sequential: seqJson(mapSeq) }, click: { path: clickPath, sequential: seqJson(clickSeq), concurrent: seqJson(click) } },
+      v1: {
+        map: { path: mapPath, routes: mapBody.routes.length, bytes: mapBytes, sequential: seqJson(mapSeq) },
+        click: { path: clickPath, sequential: seqJson(clickSeq), concurrent: seqJson(click) },
+      },
       wrk: useWrk ? { hit: wrkHit, baseline: wrkBase } : null,
     }),
   );
@@ -297,7 +331,9 @@ async function main() {
   if (routesAtScale > 0) {
     const requests = Number(process.env.BENCH_MAP_REQUESTS ?? 20);
     console.log("");
-    console.log(`map at scale  GET /api/v1/mp-routes/map-with-safety with ${routesAtScale} synthetic + the real rock routes and ${process.env.BENCH_MAP_WARM ?? 10_000} cached (bench/map-scale.ts; BENCH_MAP_ROUTES=0 skips)`);
+    console.log(
+      `map at scale  GET /api/v1/mp-routes/map-with-safety with ${routesAtScale} synthetic + the real rock routes and ${process.env.BENCH_MAP_WARM ?? 10_000} cached (bench/map-scale.ts; BENCH_MAP_ROUTES=0 skips)`,
+    );
     const results = await mapAtScale({ routes: routesAtScale, requests, log: () => {} });
     printScale(results, requests);
     console.log(JSON.stringify({ mapAtScale: results }));

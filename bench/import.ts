@@ -34,7 +34,9 @@ if (!dir) {
   const t0 = performance.now();
   const w = writeCatalogue(dir, { routes, locations, accidentsFrom: existsSync(join(shared, "accidents.csv")) ? shared : null });
   const mb = Object.values(w.files).reduce((n, f) => n + f.bytes, 0) / 1e6;
-  console.log(`# catalogue: ${w.stats.routes} routes on ${w.stats.locations} locations, ${w.files["accidents.csv"].rows} accidents, ${w.files["weather.csv"].rows} weather rows (${mb.toFixed(1)} MB of CSV) generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `# catalogue: ${w.stats.routes} routes on ${w.stats.locations} locations, ${w.files["accidents.csv"].rows} accidents, ${w.files["weather.csv"].rows} weather rows (${mb.toFixed(1)} MB of CSV) generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 }
 
 const databaseUrl = await createDatabase(adminUrl, dbName, { recreate: true });
@@ -61,7 +63,10 @@ function phaseClock() {
   const first: Record<string, number> = {};
   return {
     onProgress: (p: { phase: string }) => void (first[p.phase] ??= performance.now() - t0),
-    toString: () => Object.entries(first).map(([k, v]) => `${k} from ${(v / 1000).toFixed(1)} s`).join(", "),
+    toString: () =>
+      Object.entries(first)
+        .map(([k, v]) => `${k} from ${(v / 1000).toFixed(1)} s`)
+        .join(", "),
   };
 }
 
@@ -75,10 +80,14 @@ try {
     const clock = phaseClock();
     const a = await importDataset(sql, dir, { onProgress: clock.onProgress });
     fresh.push(a.elapsedMs);
-    console.log(`# run ${i + 1}: fresh import ${(a.elapsedMs / 1000).toFixed(1)} s [${clock}] (${rows(a)} rows, ${changes(a)} changes, ${a.requests} transactions, largest request ${(largestBody / 2 ** 20).toFixed(2)} MiB, version ${a.dataVersion.before} -> ${a.dataVersion.after})`);
+    console.log(
+      `# run ${i + 1}: fresh import ${(a.elapsedMs / 1000).toFixed(1)} s [${clock}] (${rows(a)} rows, ${changes(a)} changes, ${a.requests} transactions, largest request ${(largestBody / 2 ** 20).toFixed(2)} MiB, version ${a.dataVersion.before} -> ${a.dataVersion.after})`,
+    );
     const b = await importDataset(sql, dir);
     again.push(b.elapsedMs);
-    console.log(`# run ${i + 1}: re-import   ${(b.elapsedMs / 1000).toFixed(1)} s (${changes(b)} changes, version ${b.dataVersion.before} -> ${b.dataVersion.after})`);
+    console.log(
+      `# run ${i + 1}: re-import   ${(b.elapsedMs / 1000).toFixed(1)} s (${changes(b)} changes, version ${b.dataVersion.before} -> ${b.dataVersion.after})`,
+    );
     if (changes(b) !== 0 || b.changed) throw new Error("the re-import changed rows");
     last = a;
   }

@@ -61,7 +61,9 @@ export interface ScaleResult {
   largestSqlReplyBytes: number;
 }
 
-export async function mapAtScale(opts: { routes?: number; warm?: number; requests?: number; port?: number; log?: (l: string) => void } = {}): Promise<ScaleResult[]> {
+export async function mapAtScale(
+  opts: { routes?: number; warm?: number; requests?: number; port?: number; log?: (l: string) => void } = {},
+): Promise<ScaleResult[]> {
   const N = opts.routes ?? Number(process.env.BENCH_MAP_ROUTES ?? 168_000);
   const W = opts.warm ?? Number(process.env.BENCH_MAP_WARM ?? 10_000);
   const REQUESTS = opts.requests ?? Number(process.env.BENCH_MAP_REQUESTS ?? 20);
@@ -138,7 +140,12 @@ export async function mapAtScale(opts: { routes?: number; warm?: number; request
         await seasonMarkersPart({ query: async (text, params = []) => ((captured = { text, params }), [{ count: 0, lines: "" }]) }, season, part, parts);
         const reply = await fetch(stack.neonEndpoint, {
           method: "POST",
-          headers: { "Neon-Connection-String": stack.databaseUrl, "Neon-Raw-Text-Output": "true", "Neon-Array-Mode": "true", "Content-Type": "application/json" },
+          headers: {
+            "Neon-Connection-String": stack.databaseUrl,
+            "Neon-Raw-Text-Output": "true",
+            "Neon-Array-Mode": "true",
+            "Content-Type": "application/json",
+          },
           body: JSON.stringify({ query: captured.text, params: captured.params.map(String) }),
         });
         replyBytes.push((await reply.arrayBuffer()).byteLength);

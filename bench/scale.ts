@@ -123,10 +123,11 @@ function descendants(root: number): number[] {
   }
   const out: number[] = [];
   const walk = (p: number) => {
-    for (const [c, pp] of parent) if (pp === p) {
-      out.push(c);
-      walk(c);
-    }
+    for (const [c, pp] of parent)
+      if (pp === p) {
+        out.push(c);
+        walk(c);
+      }
   };
   walk(root);
   return out;
@@ -165,7 +166,7 @@ const batches: BatchLine[] = [];
 let retries = 0;
 const realWrite = process.stdout.write.bind(process.stdout);
 let buffer = "";
-process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+process.stdout.write = ((chunk: string | Uint8Array, ..._rest: unknown[]) => {
   const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
   buffer += text;
   const lines = buffer.split("\n");
@@ -194,10 +195,17 @@ const dir = mkdtempSync(join(os.tmpdir(), "safeascent-scale-"));
 const proxy = await startCountingProxy();
 let stack: Awaited<ReturnType<typeof startStack>> | null = null;
 try {
-  say(`# machine: ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  say(
+    `# machine: ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
   let t = performance.now();
   const written = writeCatalogue(dir, { routes: ROUTES, locations: LOCATIONS, accidentsFrom: join(import.meta.dirname, "../../shared/data/safeascent") });
-  say(`# catalogue: ${fmt(ROUTES)} routes on ${fmt(LOCATIONS)} locations written in ${((performance.now() - t) / 1000).toFixed(1)} s: ${fmt(written.stats.scoringPoints)} scoring points in ${fmt(written.stats.weatherCells)} weather cells`);
+  say(
+    `# catalogue: ${fmt(ROUTES)} routes on ${fmt(LOCATIONS)} locations written in ${((performance.now() - t) / 1000).toFixed(1)} s: ${fmt(written.stats.scoringPoints)} scoring points in ${fmt(written.stats.weatherCells)} weather cells`,
+  );
   t = performance.now();
   stack = await startStack({
     port: PORT,
@@ -235,7 +243,15 @@ try {
   const fired = await fetch(`${stack.baseUrl}/__scheduled?cron=${encodeURIComponent("0 */6 * * *")}`);
   if (!fired.ok) throw new Error(`/__scheduled: HTTP ${fired.status} ${await fired.text()}`);
   const tickMs = performance.now() - started;
-  type Run = { id: string; status: string; trigger: string; messages: number; finishedAt: string | null; routes: { total: number; done: number; failed: number }; scores: { done: number; fallback: number; withoutClimate: number } };
+  type Run = {
+    id: string;
+    status: string;
+    trigger: string;
+    messages: number;
+    finishedAt: string | null;
+    routes: { total: number; done: number; failed: number };
+    scores: { done: number; fallback: number; withoutClimate: number };
+  };
   let run: Run | null = null;
   const deadline = Date.now() + TIMEOUT_S * 1000;
   let peakRss = 0;
@@ -268,25 +284,39 @@ try {
   const sampleKeys = (await redis.scan("0", { match: "safety_score:*", count: 2000 }))[1] as string[];
 
   say("");
-  say(`tick: ${run.status}, ${fmt(run.routes.total)} routes (${fmt(run.routes.failed)} failed), ${fmt(scores)} scores (${fmt(run.scores.fallback)} fallback, ${fmt(run.scores.withoutClimate)} without climate)`);
+  say(
+    `tick: ${run.status}, ${fmt(run.routes.total)} routes (${fmt(run.routes.failed)} failed), ${fmt(scores)} scores (${fmt(run.scores.fallback)} fallback, ${fmt(run.scores.withoutClimate)} without climate)`,
+  );
   say(`wall: ${wallS.toFixed(1)} s from cron to finished (tick handler ${(tickMs / 1000).toFixed(1)} s) = ${fmt(scores / wallS)} scores/s`);
   say(`queue: ${fmt(run.messages)} messages + ${fmt(retries)} retries, ${fmt(batches.length)} consumer invocations`);
-  say(`consumer compute per message: median ${fmt(median(perMessage))} ms, max ${fmt(Math.max(...perMessage))} ms; per invocation (routes+inputs+compute) median ${fmt(median(perInvocation))} ms, max ${fmt(Math.max(...perInvocation))} ms`);
+  say(
+    `consumer compute per message: median ${fmt(median(perMessage))} ms, max ${fmt(Math.max(...perMessage))} ms; per invocation (routes+inputs+compute) median ${fmt(median(perInvocation))} ms, max ${fmt(Math.max(...perInvocation))} ms`,
+  );
   say(`workerd peak RSS (all isolates + runtime): ${fmt(peakRss)} MB`);
-  say(`upstash: ${fmt(commands)} commands in ${fmt(requests)} requests; ${fmt(upBytesIn / 1e6, 1)} MB sent, ${fmt(upBytesOut / 1e6, 1)} MB received; largest request ${fmt(proxy.stats.maxRequestBytes / 1024)} KB (${proxy.stats.largest}), largest answer ${fmt(proxy.stats.maxResponseBytes / 1024)} KB`);
+  say(
+    `upstash: ${fmt(commands)} commands in ${fmt(requests)} requests; ${fmt(upBytesIn / 1e6, 1)} MB sent, ${fmt(upBytesOut / 1e6, 1)} MB received; largest request ${fmt(proxy.stats.maxRequestBytes / 1024)} KB (${proxy.stats.largest}), largest answer ${fmt(proxy.stats.maxResponseBytes / 1024)} KB`,
+  );
   say(`neon: ${fmt(neonQueries)} queries; open-meteo: ${fmt(meteo)} requests`);
-  say(`redis db ${REDIS_DB}: ${fmt(memAfter.keys)} keys (was ${fmt(memBefore.keys)}); server used_memory ${fmt(memAfter.usedMemory / 1e6)} MB (was ${fmt(memBefore.usedMemory / 1e6)} MB, +${fmt((memAfter.usedMemory - memBefore.usedMemory) / 1e6)} MB; shared server)`);
+  say(
+    `redis db ${REDIS_DB}: ${fmt(memAfter.keys)} keys (was ${fmt(memBefore.keys)}); server used_memory ${fmt(memAfter.usedMemory / 1e6)} MB (was ${fmt(memBefore.usedMemory / 1e6)} MB, +${fmt((memAfter.usedMemory - memBefore.usedMemory) / 1e6)} MB; shared server)`,
+  );
   let usage = 0;
   for (const k of sampleKeys.slice(0, 500)) usage += Number((await redis.eval("return redis.call('MEMORY', 'USAGE', KEYS[1])", [k], [])) ?? 0);
   const perKey = sampleKeys.length ? usage / Math.min(500, sampleKeys.length) : 0;
-  say(`redis per score key (MEMORY USAGE, ${Math.min(500, sampleKeys.length)} sampled): ${fmt(perKey)} B → ${fmt((perKey * scores) / 1e6)} MB for ${fmt(scores)} keys`);
+  say(
+    `redis per score key (MEMORY USAGE, ${Math.min(500, sampleKeys.length)} sampled): ${fmt(perKey)} B → ${fmt((perKey * scores) / 1e6)} MB for ${fmt(scores)} keys`,
+  );
 
   // Cold isolate: restart, warm one route, read how the corpus became ready.
   await stack.restartWorker();
   await fetch(`${stack.baseUrl}/admin/warm?routes=1&wait=60`, { method: "POST", headers });
-  const st = (await (await fetch(`${stack.baseUrl}/admin/stats`, { headers })).json()) as { corpus: { lastLoad: { source: string; store: string; readMs: number; prepareMs: number; bytes: number } | null } };
+  const st = (await (await fetch(`${stack.baseUrl}/admin/stats`, { headers })).json()) as {
+    corpus: { lastLoad: { source: string; store: string; readMs: number; prepareMs: number; bytes: number } | null };
+  };
   const cold = st.corpus.lastLoad;
-  say(`cold isolate corpus: ${cold ? `${cold.source} from ${cold.store}, ${fmt(cold.bytes / 1024)} KiB, read ${fmt(cold.readMs, 1)} ms, ready to score ${fmt(cold.prepareMs, 1)} ms after the read` : "not reported"}`);
+  say(
+    `cold isolate corpus: ${cold ? `${cold.source} from ${cold.store}, ${fmt(cold.bytes / 1024)} KiB, read ${fmt(cold.readMs, 1)} ms, ready to score ${fmt(cold.prepareMs, 1)} ms after the read` : "not reported"}`,
+  );
 
   // map-with-safety, when the API helper's endpoint exists.
   const mws = await fetch(`${stack.baseUrl}/api/v1/mp-routes/map-with-safety`);
@@ -312,7 +342,10 @@ try {
     storageGb: (memAfter.usedMemory - memBefore.usedMemory) / 1e9,
   };
   const usd = {
-    workers: CF_WORKERS_BASE_USD + Math.max(0, month.requests - CF_INCLUDED_REQUESTS) / 1e6 * CF_USD_PER_M_REQUESTS + Math.max(0, month.cpuMs - CF_INCLUDED_CPU_MS) / 1e6 * CF_USD_PER_M_CPU_MS,
+    workers:
+      CF_WORKERS_BASE_USD +
+      (Math.max(0, month.requests - CF_INCLUDED_REQUESTS) / 1e6) * CF_USD_PER_M_REQUESTS +
+      (Math.max(0, month.cpuMs - CF_INCLUDED_CPU_MS) / 1e6) * CF_USD_PER_M_CPU_MS,
     queues: (Math.max(0, month.queueOps - CF_QUEUE_INCLUDED_OPS) / 1e6) * CF_QUEUE_USD_PER_M_OPS,
     upstash:
       (month.commands / 1e5) * UPSTASH_USD_PER_100K_COMMANDS +
@@ -329,10 +362,22 @@ try {
   const total = Object.values(usd).reduce((a, b) => a + b, 0);
   say("");
   say("cost (list prices; see the constants in bench/scale.ts for sources and assumptions):");
-  say(`  one tick at marginal prices (no allowances): workers $${tickUsd.workers.toFixed(4)}, queues $${tickUsd.queues.toFixed(4)}, upstash $${tickUsd.upstash.toFixed(4)}, neon $${tickUsd.neon.toFixed(4)} = $${Object.values(tickUsd).reduce((a, b) => a + b, 0).toFixed(4)}`);
-  say(`  a month, ${TICKS_PER_MONTH} ticks: ${fmt(month.requests)} requests, ${fmt(month.cpuMs / 1e6, 1)} M CPU-ms (upper bound), ${fmt(month.queueOps)} queue ops, ${fmt(month.commands)} Upstash commands, ${fmt(month.bandwidthGb, 1)} GB Upstash bandwidth, ${fmt(month.storageGb, 2)} GB stored`);
-  say(`  → workers $${usd.workers.toFixed(2)} + queues $${usd.queues.toFixed(2)} + upstash $${usd.upstash.toFixed(2)} + neon $${usd.neon.toFixed(2)} = $${total.toFixed(2)} a month`);
-  say(`  if Upstash billed each command inside a script (an assumption this model does not make): +$${((scores * 1.01 * TICKS_PER_MONTH) / 1e5 * UPSTASH_USD_PER_100K_COMMANDS).toFixed(2)} a month`);
+  say(
+    `  one tick at marginal prices (no allowances): workers $${tickUsd.workers.toFixed(4)}, queues $${tickUsd.queues.toFixed(4)}, upstash $${tickUsd.upstash.toFixed(4)}, neon $${tickUsd.neon.toFixed(4)} = $${Object.values(
+      tickUsd,
+    )
+      .reduce((a, b) => a + b, 0)
+      .toFixed(4)}`,
+  );
+  say(
+    `  a month, ${TICKS_PER_MONTH} ticks: ${fmt(month.requests)} requests, ${fmt(month.cpuMs / 1e6, 1)} M CPU-ms (upper bound), ${fmt(month.queueOps)} queue ops, ${fmt(month.commands)} Upstash commands, ${fmt(month.bandwidthGb, 1)} GB Upstash bandwidth, ${fmt(month.storageGb, 2)} GB stored`,
+  );
+  say(
+    `  → workers $${usd.workers.toFixed(2)} + queues $${usd.queues.toFixed(2)} + upstash $${usd.upstash.toFixed(2)} + neon $${usd.neon.toFixed(2)} = $${total.toFixed(2)} a month`,
+  );
+  say(
+    `  if Upstash billed each command inside a script (an assumption this model does not make): +$${(((scores * 1.01 * TICKS_PER_MONTH) / 1e5) * UPSTASH_USD_PER_100K_COMMANDS).toFixed(2)} a month`,
+  );
   say("");
   say(`scale: ${scores} scores in ${wallS.toFixed(1)} s, ${(upBytesIn / 1e6).toFixed(1)} MB to Upstash, ${commands} commands`);
 } finally {

@@ -197,7 +197,6 @@ export function loadData(): BenchData {
   return { accidents, routes, weatherRows: weather.length, linkedById, linkedByPlace };
 }
 
-
 /** Seasonal mean temperature (°C) at a latitude and elevation — rough but plausible. */
 function climateTemperature(lat: number, elevationM: number | null, month: number): number {
   const seasonal = Math.cos(((month - 7) / 12) * 2 * Math.PI) * (8 + Math.abs(lat) * 0.25);
@@ -256,7 +255,12 @@ function fmt(x: number, digits = 1): string {
 }
 
 async function main(): Promise<void> {
-  console.log(`load average at start: ${os.loadavg().map((x) => fmt(x, 2)).join(" ")} (${os.cpus().length} cpus; other processes inflate wall-clock figures)`);
+  console.log(
+    `load average at start: ${os
+      .loadavg()
+      .map((x) => fmt(x, 2))
+      .join(" ")} (${os.cpus().length} cpus; other processes inflate wall-clock figures)`,
+  );
   const t0 = performance.now();
   const data = loadData();
   const parseMs = performance.now() - t0;
@@ -373,11 +377,13 @@ async function main(): Promise<void> {
   benchTopList(corpus, jobs);
   await benchSnapshot(corpus);
   console.log(
-    `machine: ${os.cpus()[0]?.model ?? "unknown cpu"}, ${os.cpus().length} cpus, node ${process.version}, ${os.platform()} ${os.arch()}; load average at end ${os.loadavg().map((x) => fmt(x, 2)).join(" ")}`,
+    `machine: ${os.cpus()[0]?.model ?? "unknown cpu"}, ${os.cpus().length} cpus, node ${process.version}, ${os.platform()} ${os.arch()}; load average at end ${os
+      .loadavg()
+      .map((x) => fmt(x, 2))
+      .join(" ")}`,
   );
   console.log(`score: ${fmt(median(perDay) * 1000)} µs per route-day, ${data.accidents.length} accidents`);
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Locations (the warming path)
@@ -385,8 +391,18 @@ async function main(): Promise<void> {
 
 /** A Mountain-Project-like type mix (raw strings, canonicalised by the engine) and grades per type. */
 const TYPE_MIX: readonly (readonly [string | null, number])[] = [
-  ["sport", 34], ["trad", 28], ["boulder", 15], ["alpine", 8], ["ice", 4], ["mixed", 3], ["aid", 3],
-  ["Sport", 1], [null, 1], ["Big Wall", 1], ["unknown", 1], ["toprope", 1],
+  ["sport", 34],
+  ["trad", 28],
+  ["boulder", 15],
+  ["alpine", 8],
+  ["ice", 4],
+  ["mixed", 3],
+  ["aid", 3],
+  ["Sport", 1],
+  [null, 1],
+  ["Big Wall", 1],
+  ["unknown", 1],
+  ["toprope", 1],
 ];
 const GRADES_BY_TYPE: Readonly<Record<string, readonly (string | null)[]>> = {
   sport: ["5.8", "5.9", "5.10a", "5.10c", "5.11a", "5.11d", "5.12b", "5.13a", "5.10-", "5.11+"],

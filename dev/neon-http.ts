@@ -156,8 +156,22 @@ interface QueryIn {
 }
 
 const ERROR_FIELDS = [
-  "code", "detail", "hint", "position", "internalPosition", "internalQuery", "severity", "where", "table",
-  "column", "schema", "dataType", "constraint", "file", "line", "routine",
+  "code",
+  "detail",
+  "hint",
+  "position",
+  "internalPosition",
+  "internalQuery",
+  "severity",
+  "where",
+  "table",
+  "column",
+  "schema",
+  "dataType",
+  "constraint",
+  "file",
+  "line",
+  "routine",
 ] as const;
 
 /** Fields Neon sends as "" rather than null when there is no database error. */
@@ -200,7 +214,8 @@ function toParam(v: unknown): string | null {
 
 function parseQuery(q: unknown): QueryIn {
   const o = q as QueryIn;
-  if (!o || typeof o !== "object" || typeof o.query !== "string") throw userError("could not parse the HTTP request body: expected {query, params} or {queries: [...]}");
+  if (!o || typeof o !== "object" || typeof o.query !== "string")
+    throw userError("could not parse the HTTP request body: expected {query, params} or {queries: [...]}");
   if (o.params !== undefined && !Array.isArray(o.params)) throw userError("could not parse the HTTP request body: params must be an array");
   return o;
 }
@@ -259,8 +274,7 @@ function queryFailure(e: unknown): NeonAnswer {
 
 /** Status and body of a named fault (database name for the messages that carry it). */
 export function neonFaultAnswer(fault: NeonFault, database: string): { status: number; body: unknown } {
-  const fatal = (code: string, message: string, file: string, routine: string) =>
-    neonErrorBody(message, { code, severity: "FATAL", file, routine });
+  const fatal = (code: string, message: string, file: string, routine: string) => neonErrorBody(message, { code, severity: "FATAL", file, routine });
   switch (fault.mode) {
     case "control-plane-unavailable":
       return { status: 500, body: neonErrorBody("Control plane request failed") };
@@ -275,7 +289,15 @@ export function neonFaultAnswer(fault: NeonFault, database: string): { status: n
     case "admin-shutdown":
       return { status: 400, body: fatal("57P01", "terminating connection due to administrator command", "postgres.c", "ProcessInterrupts") };
     case "query-cancelled":
-      return { status: 400, body: neonErrorBody("canceling statement due to statement timeout", { code: "57014", severity: "ERROR", file: "postgres.c", routine: "ProcessInterrupts" }) };
+      return {
+        status: 400,
+        body: neonErrorBody("canceling statement due to statement timeout", {
+          code: "57014",
+          severity: "ERROR",
+          file: "postgres.c",
+          routine: "ProcessInterrupts",
+        }),
+      };
     case "respond":
       return { status: fault.status ?? 500, body: fault.body ?? neonErrorBody("Control plane request failed") };
     default:
@@ -336,7 +358,10 @@ function checkConnectionString(raw: string | undefined, expected: NeonCredential
   if (user !== expected.user || password !== expected.password) throw userError(`password authentication failed for user '${user}'`);
   if (database !== expected.database) {
     // The role authenticates, then the compute refuses the database at connect: Neon's 500 with the FATAL.
-    throw new NeonAnswer(500, neonErrorBody(`database "${database}" does not exist`, { code: "3D000", severity: "FATAL", file: "postinit.c", routine: "InitPostgres" }));
+    throw new NeonAnswer(
+      500,
+      neonErrorBody(`database "${database}" does not exist`, { code: "3D000", severity: "FATAL", file: "postinit.c", routine: "InitPostgres" }),
+    );
   }
   return { scope: scopeOf(raw) };
 }
@@ -364,7 +389,16 @@ export async function startNeonHttp(opts: NeonHttpOptions): Promise<NeonHttpServ
   };
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10, types: rawText, idleTimeoutMillis: 10_000 });
   pool.on("error", () => {}); // an idle client dropping is not fatal; the next request reconnects
-  const zero = (): NeonHttpStats => ({ requests: 0, queries: 0, transactions: 0, errors: 0, faultsServed: 0, sessionResets: 0, maxRequestBytes: 0, maxResponseBytes: 0 });
+  const zero = (): NeonHttpStats => ({
+    requests: 0,
+    queries: 0,
+    transactions: 0,
+    errors: 0,
+    faultsServed: 0,
+    sessionResets: 0,
+    maxRequestBytes: 0,
+    maxResponseBytes: 0,
+  });
   let counters = zero();
   const faults = new Map<string, ActiveFault>(); // scope ("" = every request) -> fault
   const sockets = new Set<net.Socket>();
@@ -485,7 +519,8 @@ export async function startNeonHttp(opts: NeonHttpOptions): Promise<NeonHttpServ
         res.writeHead(200, {
           allow: "OPTIONS, POST",
           "access-control-allow-origin": "*",
-          "access-control-allow-headers": "Authorization, Neon-Connection-String, Neon-Raw-Text-Output, Neon-Array-Mode, Neon-Pool-Opt-In, Neon-Batch-Read-Only, Neon-Batch-Isolation-Level",
+          "access-control-allow-headers":
+            "Authorization, Neon-Connection-String, Neon-Raw-Text-Output, Neon-Array-Mode, Neon-Pool-Opt-In, Neon-Batch-Read-Only, Neon-Batch-Isolation-Level",
           "access-control-max-age": "86400",
         });
         return res.end();

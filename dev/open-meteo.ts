@@ -198,7 +198,10 @@ export interface Units {
 }
 
 class ApiError extends Error {
-  constructor(message: string, readonly status = 400) {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
     super(message);
   }
 }
@@ -334,7 +337,8 @@ function unitOf(v: DailyVariable | HourlyVariable, units: Units): string {
 function convert(v: DailyVariable | HourlyVariable, x: number, units: Units): number {
   if (v.startsWith("temperature")) return round(units.temperature === "fahrenheit" ? x * 1.8 + 32 : x);
   if (v === "snowfall_sum" || v === "snowfall") return units.precipitation === "inch" ? round(x / 2.54, 2) : round(x, 2);
-  if (v === "precipitation_sum" || v === "rain_sum" || v === "precipitation" || v === "rain") return units.precipitation === "inch" ? round(x / 25.4, 3) : round(x);
+  if (v === "precipitation_sum" || v === "rain_sum" || v === "precipitation" || v === "rain")
+    return units.precipitation === "inch" ? round(x / 25.4, 3) : round(x);
   if (v.startsWith("wind_speed") || v.startsWith("wind_gusts")) return round(x * WIND_FACTOR[units.wind]);
   return Math.round(x);
 }
@@ -354,7 +358,6 @@ export function dailySeries(
   for (const v of variables) out[v] = days.map((day) => (day ? convert(v, day[v], units) : null));
   return out;
 }
-
 
 /** The `hourly` block: 24 local hours per date, `time` as `YYYY-MM-DDTHH:MM`. */
 export function hourlySeries(
@@ -445,7 +448,11 @@ function dateParam(params: URLSearchParams, key: string): string | undefined {
 }
 
 function variableList<T extends string>(params: URLSearchParams, key: "daily" | "hourly", allowed: readonly T[]): T[] {
-  const raw = params.getAll(key).flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean);
+  const raw = params
+    .getAll(key)
+    .flatMap((s) => s.split(","))
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const v of raw) {
     if (!(allowed as readonly string[]).includes(v)) throw new ApiError(`Cannot initialize WeatherVariable from invalid String value ${v} for key ${key}`);
   }
@@ -529,7 +536,8 @@ function handle(kind: Endpoint, params: URLSearchParams, opts: { now: () => Date
       }
     } else {
       const last = opts.checkDateWindow ? today : "9999-12-31";
-      if (start! < ARCHIVE_FIRST_DAY || start! > last) throw new ApiError(`Parameter 'start_date' is out of allowed range from ${ARCHIVE_FIRST_DAY} to ${today}`);
+      if (start! < ARCHIVE_FIRST_DAY || start! > last)
+        throw new ApiError(`Parameter 'start_date' is out of allowed range from ${ARCHIVE_FIRST_DAY} to ${today}`);
       if (end! > last) throw new ApiError(`Parameter 'end_date' is out of allowed range from ${ARCHIVE_FIRST_DAY} to ${today}`);
       nullAfter = addDays(today, -ARCHIVE_DELAY_DAYS);
     }
@@ -627,7 +635,10 @@ function envLimits(): boolean | LimitOptions {
   const keys = process.env.OPEN_METEO_API_KEYS;
   if (!keys) return true;
   const apiKeys: Record<string, PlanName> = {};
-  for (const entry of keys.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of keys
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [key, plan = "professional"] = entry.split(":");
     if (!(plan in PLANS)) throw new Error(`OPEN_METEO_API_KEYS: unknown plan ${plan} (free, standard, professional, enterprise)`);
     apiKeys[key!] = plan as PlanName;

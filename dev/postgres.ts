@@ -147,14 +147,15 @@ export async function startEmbeddedPglite(opts: { port?: number; dataDir?: strin
   const db = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite();
   await db.waitReady;
   let port = opts.port ?? 0;
-  if (!port) port = await new Promise<number>((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
+  if (!port)
+    port = await new Promise<number>((resolve, reject) => {
+      const s = net.createServer();
+      s.once("error", reject);
+      s.listen(0, "127.0.0.1", () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
     });
-  });
   const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 64 });
   await server.start();
   const deadline = Date.now() + 15_000;

@@ -85,11 +85,9 @@ export function which(bin: string): string | undefined {
 export async function spawnRedisServer(binary = which("redis-server")): Promise<ResolvedRedis> {
   if (!binary) throw new Error("redis-server not found on PATH");
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    binary,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"],
-    { stdio: "ignore" },
-  );
+  const child: ChildProcess = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"], {
+    stdio: "ignore",
+  });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   const deadline = Date.now() + 5_000;
   while (!(await pingRedis("127.0.0.1", port, 300))) {

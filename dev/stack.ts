@@ -104,7 +104,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     neonConfig.fetchEndpoint = () => neonEndpoint;
     const sql = neon(databaseUrl);
     const migrated = await migrate(sql, loadMigrations(join(ROOT, "migrations")));
-    describe.push(`postgres: ${pg.kind} ${redact(backingUrl)} via Neon stand-in ${neonEndpoint}, migrations applied: ${migrated.applied.join(", ") || "none needed"}`);
+    describe.push(
+      `postgres: ${pg.kind} ${redact(backingUrl)} via Neon stand-in ${neonEndpoint}, migrations applied: ${migrated.applied.join(", ") || "none needed"}`,
+    );
 
     const [{ n }] = (await sql`SELECT count(*)::int AS n FROM routes`) as [{ n: number }];
     if (n === 0) {

@@ -145,7 +145,11 @@ export class LaggingReplica {
     if (lagging.every((s) => s === undefined)) return undefined;
     const views = await Promise.all(keys.map((k, i) => lagging[i] ?? this.snapshot(k)));
     if (views.some((v) => v.kind === "other")) return undefined;
-    return this.evaluate(name, cmd, views.map((v) => this.live(v)));
+    return this.evaluate(
+      name,
+      cmd,
+      views.map((v) => this.live(v)),
+    );
   }
 
   /** Makes every write visible now (a replica that has caught up). */

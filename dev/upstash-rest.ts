@@ -127,10 +127,37 @@ class RedisError extends Error {}
 
 /** Commands that need a dedicated connection or change connection state: not meaningful over REST. */
 const REFUSED = new Set([
-  "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "monitor",
-  "multi", "exec", "discard", "watch", "unwatch", "select", "quit", "reset", "sync", "psync", "client",
-  "blpop", "brpop", "blmove", "brpoplpush", "bzpopmin", "bzpopmax", "blmpop", "bzmpop", "xread", "xreadgroup",
-  "wait", "shutdown", "debug",
+  "subscribe",
+  "psubscribe",
+  "ssubscribe",
+  "unsubscribe",
+  "punsubscribe",
+  "sunsubscribe",
+  "monitor",
+  "multi",
+  "exec",
+  "discard",
+  "watch",
+  "unwatch",
+  "select",
+  "quit",
+  "reset",
+  "sync",
+  "psync",
+  "client",
+  "blpop",
+  "brpop",
+  "blmove",
+  "brpoplpush",
+  "bzpopmin",
+  "bzpopmax",
+  "blmpop",
+  "bzmpop",
+  "xread",
+  "xreadgroup",
+  "wait",
+  "shutdown",
+  "debug",
 ]);
 
 function checkCommand(cmd: unknown): Arg[] {
@@ -222,7 +249,8 @@ for (const [type, names] of Object.entries({
   list: "lpush rpush lpushx rpushx lpop rpop lrange llen lindex lset lrem ltrim linsert lpos",
   set: "sadd srem smembers sismember smismember scard spop srandmember sscan",
   zset: "zadd zrem zscore zmscore zincrby zrange zrangebyscore zrevrange zrevrangebyscore zcard zcount zrank zrevrank zscan zpopmin zpopmax zremrangebyscore zremrangebyrank",
-})) for (const n of names.split(" ")) KEY_TYPE[n] = type;
+}))
+  for (const n of names.split(" ")) KEY_TYPE[n] = type;
 
 function memoryBackend(): Backend {
   const mock = new RedisMock();
@@ -239,7 +267,10 @@ function memoryBackend(): Backend {
   const check = (name: string, args: Arg[]) => {
     const fn = target[name];
     if (typeof fn !== "function" || name.startsWith("_") || name.endsWith("Buffer") || (Object.keys(COMMANDS).length && !COMMANDS[name])) {
-      const first = args.slice(0, 3).map((a) => `'${a}'`).join(" ");
+      const first = args
+        .slice(0, 3)
+        .map((a) => `'${a}'`)
+        .join(" ");
       throw new RedisError(`ERR unknown command '${name}', with args beginning with: ${first}`);
     }
     const arity = COMMANDS[name]?.arity;
@@ -340,7 +371,8 @@ export async function startUpstashRest(opts: UpstashRestOptions): Promise<Upstas
 
   const setFault = (fault: UpstashFault | null, scope = fault?.scope ?? "") => {
     if (!fault) return void faults.delete(scope);
-    if (!UPSTASH_FAULTS.includes(fault.mode)) throw new RedisError(`ERR unknown fault mode ${JSON.stringify(fault.mode)} (one of ${UPSTASH_FAULTS.join(", ")})`);
+    if (!UPSTASH_FAULTS.includes(fault.mode))
+      throw new RedisError(`ERR unknown fault mode ${JSON.stringify(fault.mode)} (one of ${UPSTASH_FAULTS.join(", ")})`);
     faults.set(scope, { ...fault, remaining: fault.times ?? Infinity });
   };
   if (opts.fault) setFault(opts.fault);
@@ -387,7 +419,11 @@ export async function startUpstashRest(opts: UpstashRestOptions): Promise<Upstas
       const auth = req.headers.authorization ?? "";
       const given = auth.startsWith("Bearer ") ? auth.slice(7).trim() : url.searchParams.get("_token");
       if (given !== opts.token) return send(401, { error: "Unauthorized" });
-      const { text: body, bytes, tooLarge } = req.method === "POST" || req.method === "PUT" ? await readBody(req, maxRequestBytes) : { text: "", bytes: 0, tooLarge: false };
+      const {
+        text: body,
+        bytes,
+        tooLarge,
+      } = req.method === "POST" || req.method === "PUT" ? await readBody(req, maxRequestBytes) : { text: "", bytes: 0, tooLarge: false };
       counters.maxRequestBytes = Math.max(counters.maxRequestBytes, bytes);
       if (tooLarge) return send(400, { error: "ERR max request size exceeded" });
       if (fault?.mode === "respond") {
@@ -465,7 +501,8 @@ export async function startUpstashRest(opts: UpstashRestOptions): Promise<Upstas
 
   const admin = async (req: http.IncomingMessage, url: URL, send: (s: number, b: unknown) => void) => {
     const path = url.pathname;
-    if (path === "/__standin/stats" && req.method === "GET") return send(200, { ...counters, maxRequestBytesLimit: maxRequestBytes, replicaLagMs: replica.lagMs });
+    if (path === "/__standin/stats" && req.method === "GET")
+      return send(200, { ...counters, maxRequestBytesLimit: maxRequestBytes, replicaLagMs: replica.lagMs });
     if (path === "/__standin/stats/reset" && req.method === "POST") {
       counters = zero();
       return send(200, counters);

@@ -24,9 +24,7 @@ const httpUrl = z
   .refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), "must be an http(s) URL")
   .transform((s) => s.replace(/\/+$/, ""));
 
-const postgresUrl = z
-  .string()
-  .refine((s) => URL.canParse(s) && /^postgres(ql)?:$/.test(new URL(s).protocol), "must be a postgres:// or postgresql:// URL");
+const postgresUrl = z.string().refine((s) => URL.canParse(s) && /^postgres(ql)?:$/.test(new URL(s).protocol), "must be a postgres:// or postgresql:// URL");
 
 const ConfigSchema = z.object({
   UPSTASH_REDIS_REST_URL: httpUrl,
@@ -147,7 +145,13 @@ export function parseConfig(env: Record<string, unknown>): Config {
     scoreTtlSeconds: v.SCORE_TTL_SECONDS,
     runTtlSeconds: v.RUN_TTL_SECONDS,
     openMeteo: resolveSource({ forecastUrl: v.OPEN_METEO_FORECAST_URL, archiveUrl: v.OPEN_METEO_ARCHIVE_URL }, v.OPEN_METEO_API_KEY?.trim() || undefined),
-    corsOrigins: origins === "*" ? "*" : origins.split(",").map((o) => o.trim()).filter(Boolean),
+    corsOrigins:
+      origins === "*"
+        ? "*"
+        : origins
+            .split(",")
+            .map((o) => o.trim())
+            .filter(Boolean),
     predictNewPointsPerMinute: v.PREDICT_NEW_POINTS_PER_MINUTE ?? DEFAULT_NEW_POINTS_PER_MINUTE,
   };
 }

@@ -140,15 +140,24 @@ function badge(status) {
 /** @param {Run} run */
 function progressBar(run) {
   const p = runProgress(run);
-  return h("span", { class: "progress" },
+  return h(
+    "span",
+    { class: "progress" },
     h("progress", { max: 100, value: p, "aria-label": `Run ${run.id} progress`, "data-run-progress": p }),
-    h("span", { class: "pct" }, formatPercent(p)));
+    h("span", { class: "pct" }, formatPercent(p)),
+  );
 }
 
 /** @param {string | null | undefined} iso */
 function timeCell(iso) {
   if (!iso) return h("span", { class: "muted" }, "—");
-  return h("time", { datetime: iso, title: formatInZone(iso, "UTC") }, formatInZone(iso, timeZone), h("br"), h("span", { class: "muted small" }, formatRelative(iso, Date.now())));
+  return h(
+    "time",
+    { datetime: iso, title: formatInZone(iso, "UTC") },
+    formatInZone(iso, timeZone),
+    h("br"),
+    h("span", { class: "muted small" }, formatRelative(iso, Date.now())),
+  );
 }
 
 /** @param {string} id */
@@ -181,9 +190,12 @@ function showRuns() {
   showView("runs");
   lastFullListAt = 0;
   void refreshDeadLetters();
-  void api.schedule().then(({ body }) => {
-    byId("warm-top-default").textContent = `top ${body.topRoutes}`;
-  }).catch((e) => handleSignOut(e));
+  void api
+    .schedule()
+    .then(({ body }) => {
+      byId("warm-top-default").textContent = `top ${body.topRoutes}`;
+    })
+    .catch((e) => handleSignOut(e));
   poll(loadRuns, () => runsActive);
 }
 
@@ -227,7 +239,9 @@ async function loadRuns() {
 /** @param {Run} run */
 function runRow(run) {
   const c = runCounts(run);
-  return h("tr", { "data-run-id": run.id, "data-status": statusInfo(run.status).label },
+  return h(
+    "tr",
+    { "data-run-id": run.id, "data-status": statusInfo(run.status).label },
     h("td", { "data-label": "Run" }, runLink(run.id)),
     h("td", { "data-label": "Status" }, badge(run.status)),
     h("td", { "data-label": "Trigger" }, run.trigger ?? "—"),
@@ -235,7 +249,8 @@ function runRow(run) {
     h("td", { "data-label": "Routes" }, c.routesText),
     h("td", { "data-label": "Scores" }, c.scoresText),
     h("td", { "data-label": "Created" }, timeCell(run.createdAt)),
-    h("td", { "data-label": "Duration" }, formatDuration(runDurationMs(run, Date.now()))));
+    h("td", { "data-label": "Duration" }, formatDuration(runDurationMs(run, Date.now()))),
+  );
 }
 
 async function refreshDeadLetters() {
@@ -270,8 +285,12 @@ byId("warm-form").addEventListener("submit", async (event) => {
     const { body } = await api.warm(q.query);
     const run = body.run ?? {};
     const plural = (/** @type {unknown} */ n, /** @type {string} */ word) => `${n ?? "?"} ${word}${n === 1 ? "" : "s"}`;
-    say(result, `Started run ${body.runId}: ${plural(run.routes?.total, "route")} in ${plural(run.messages, "message")} (${statusInfo(run.status).label}). `, "ok",
-      [h("a", { href: `#/runs/${body.runId}` }, "Watch it")]);
+    say(
+      result,
+      `Started run ${body.runId}: ${plural(run.routes?.total, "route")} in ${plural(run.messages, "message")} (${statusInfo(run.status).label}). `,
+      "ok",
+      [h("a", { href: `#/runs/${body.runId}` }, "Watch it")],
+    );
     renderedRows.clear();
     lastFullListAt = 0;
     poll(loadRuns, () => runsActive);
@@ -285,7 +304,9 @@ byId("warm-form").addEventListener("submit", async (event) => {
 for (const id of ["warm-top", "warm-routes"]) {
   // Typing in a field selects its mode.
   byId(id).addEventListener("input", () => {
-    const radio = /** @type {HTMLInputElement | null} */ (byId("warm-form").querySelector(`input[name="mode"][value="${id === "warm-top" ? "top" : "routes"}"]`));
+    const radio = /** @type {HTMLInputElement | null} */ (
+      byId("warm-form").querySelector(`input[name="mode"][value="${id === "warm-top" ? "top" : "routes"}"]`)
+    );
     if (radio) radio.checked = true;
   });
 }
@@ -300,8 +321,12 @@ byId("dlq-replay").addEventListener("click", async () => {
     const invalid = Array.isArray(body.invalidLetters) ? body.invalidLetters.length : 0;
     const dropped = invalid ? ` ${invalid} unreadable letter${invalid === 1 ? "" : "s"} removed.` : "";
     if (body.run) {
-      say(result, `Replayed ${body.replayedLetters} dead letter${body.replayedLetters === 1 ? "" : "s"} as run ${body.run.id} (${body.routes} routes).${dropped} `, "ok",
-        [h("a", { href: `#/runs/${body.run.id}` }, "Watch it")]);
+      say(
+        result,
+        `Replayed ${body.replayedLetters} dead letter${body.replayedLetters === 1 ? "" : "s"} as run ${body.run.id} (${body.routes} routes).${dropped} `,
+        "ok",
+        [h("a", { href: `#/runs/${body.run.id}` }, "Watch it")],
+      );
     } else {
       say(result, `No dead letters to replay.${dropped}`, "ok");
     }
@@ -325,18 +350,21 @@ function showRun(id) {
   byId("run-detail").replaceChildren(h("p", { class: "muted" }, "Loading…"));
   /** @type {Run | null} */
   let current = null;
-  poll(async () => {
-    try {
-      current = /** @type {Run} */ ((await api.run(id)).body);
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 401) throw e;
-      say(byId("run-error"), describeError(e).text, "error");
-      current = null;
-      return;
-    }
-    say(byId("run-error"), "");
-    renderRun(current);
-  }, () => current !== null && isRunActive(current));
+  poll(
+    async () => {
+      try {
+        current = /** @type {Run} */ ((await api.run(id)).body);
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401) throw e;
+        say(byId("run-error"), describeError(e).text, "error");
+        current = null;
+        return;
+      }
+      say(byId("run-error"), "");
+      renderRun(current);
+    },
+    () => current !== null && isRunActive(current),
+  );
 }
 
 /** @param {Run} run */
@@ -345,54 +373,88 @@ function renderRun(run) {
   const failed = Array.isArray(run.failedRoutes) ? run.failedRoutes : [];
   const retry = h("p", { id: "run-retry-result", class: "message", role: "status", "aria-live": "polite", hidden: true });
   const timeline = runTimeline(run).map((t) =>
-    h("li", { "data-step": t.step, class: t.at ? "reached" : "pending" },
+    h(
+      "li",
+      { "data-step": t.step, class: t.at ? "reached" : "pending" },
       h("strong", {}, t.step),
       " ",
       t.at ? h("time", { datetime: t.at }, `${formatInZone(t.at, timeZone)} · ${formatInZone(t.at, "UTC")}`) : h("span", { class: "muted" }, "not yet"),
-      t.sincePreviousMs !== null ? h("span", { class: "muted" }, ` (+${formatDuration(t.sincePreviousMs)})`) : null));
+      t.sincePreviousMs !== null ? h("span", { class: "muted" }, ` (+${formatDuration(t.sincePreviousMs)})`) : null,
+    ),
+  );
 
   byId("run-detail").replaceChildren(
-    h("div", { class: "grid two" },
-      h("div", { class: "card" },
+    h(
+      "div",
+      { class: "grid two" },
+      h(
+        "div",
+        { class: "card" },
         h("h2", {}, "Status"),
         h("p", {}, badge(run.status), " ", h("span", { class: "muted" }, `trigger: ${run.trigger ?? "—"}`)),
         progressBar(run),
-        h("dl", { class: "facts" },
-          h("dt", {}, "Routes"), h("dd", { "data-fact": "routes" }, `${c.routesText} · ${c.routes.pending} pending`),
-          h("dt", {}, "Scores"), h("dd", { "data-fact": "scores" }, c.scoresText),
-          h("dt", {}, "Messages"), h("dd", {}, String(run.messages ?? "—")),
-          h("dt", {}, "Dates"), h("dd", {}, Array.isArray(run.dates) && run.dates.length ? `${run.dates[0]} … ${run.dates.at(-1)} (${run.dates.length})` : "—"),
-          h("dt", {}, "Duration"), h("dd", { "data-fact": "duration" }, formatDuration(runDurationMs(run, Date.now())))),
-        run.error ? h("p", { class: "message error", "data-fact": "error" }, `Error: ${run.error}`) : null),
-      h("div", { class: "card" },
-        h("h2", {}, "Timeline"),
-        h("ol", { class: "timeline", id: "run-timeline" }, timeline))),
-    h("div", { class: "card" },
+        h(
+          "dl",
+          { class: "facts" },
+          h("dt", {}, "Routes"),
+          h("dd", { "data-fact": "routes" }, `${c.routesText} · ${c.routes.pending} pending`),
+          h("dt", {}, "Scores"),
+          h("dd", { "data-fact": "scores" }, c.scoresText),
+          h("dt", {}, "Messages"),
+          h("dd", {}, String(run.messages ?? "—")),
+          h("dt", {}, "Dates"),
+          h("dd", {}, Array.isArray(run.dates) && run.dates.length ? `${run.dates[0]} … ${run.dates.at(-1)} (${run.dates.length})` : "—"),
+          h("dt", {}, "Duration"),
+          h("dd", { "data-fact": "duration" }, formatDuration(runDurationMs(run, Date.now()))),
+        ),
+        run.error ? h("p", { class: "message error", "data-fact": "error" }, `Error: ${run.error}`) : null,
+      ),
+      h("div", { class: "card" }, h("h2", {}, "Timeline"), h("ol", { class: "timeline", id: "run-timeline" }, timeline)),
+    ),
+    h(
+      "div",
+      { class: "card" },
       h("h2", {}, `Failed routes (${failed.length})`),
       failed.length === 0
         ? h("p", { class: "muted" }, isRunActive(run) ? "None so far." : "None.")
-        : h("div", { class: "table-wrap" },
-            h("table", { id: "failed-routes" },
+        : h(
+            "div",
+            { class: "table-wrap" },
+            h(
+              "table",
+              { id: "failed-routes" },
               h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Route"), h("th", { scope: "col" }, "Reason"))),
-              h("tbody", {}, failed.map((f) => h("tr", { "data-route-id": f.routeId },
-                h("td", {}, String(f.routeId)),
-                h("td", { class: "reason" }, f.reason)))))),
+              h(
+                "tbody",
+                {},
+                failed.map((f) => h("tr", { "data-route-id": f.routeId }, h("td", {}, String(f.routeId)), h("td", { class: "reason" }, f.reason))),
+              ),
+            ),
+          ),
       failed.length > 0 && !isRunActive(run)
-        ? h("button", {
-            type: "button",
-            id: "run-retry",
-            onclick: async () => {
-              say(retry, "Starting…");
-              try {
-                const { body } = await api.warm({ routes: failed.map((f) => f.routeId).join(",") });
-                say(retry, `Started run ${body.runId} for the ${failed.length} failed route${failed.length === 1 ? "" : "s"}. `, "ok", [h("a", { href: `#/runs/${body.runId}` }, "Watch it")]);
-              } catch (e) {
-                showActionError(retry, e);
-              }
+        ? h(
+            "button",
+            {
+              type: "button",
+              id: "run-retry",
+              onclick: async () => {
+                say(retry, "Starting…");
+                try {
+                  const { body } = await api.warm({ routes: failed.map((f) => f.routeId).join(",") });
+                  say(retry, `Started run ${body.runId} for the ${failed.length} failed route${failed.length === 1 ? "" : "s"}. `, "ok", [
+                    h("a", { href: `#/runs/${body.runId}` }, "Watch it"),
+                  ]);
+                } catch (e) {
+                  showActionError(retry, e);
+                }
+              },
             },
-          }, "Run the failed routes again")
+            "Run the failed routes again",
+          )
         : null,
-      retry));
+      retry,
+    ),
+  );
 }
 
 // ---------------------------------------------------------------- cache health
@@ -417,41 +479,70 @@ async function loadCache() {
   /** @type {{ date: string, cached: number, expected: number }[]} */
   const dates = Array.isArray(cache.dates) ? cache.dates : [];
   const total = coverage(cache.cachedKeys ?? 0, cache.expectedKeys ?? 0);
-  byId("cache-summary").textContent = `${total.text} keys (${formatPercent(total.percent)}) for the top ${cache.topRoutes ?? "?"} routes over ${dates.length} dates.`;
-  byId("cache-body").replaceChildren(...dates.map((d) => {
-    const cov = coverage(d.cached, d.expected);
-    return h("tr", { "data-date": d.date, "data-cached": d.cached, "data-expected": d.expected },
-      h("th", { scope: "row" }, d.date),
-      h("td", {}, h("span", { class: `badge tone-${cov.tone}` }, cov.text)),
-      h("td", {}, h("meter", { min: 0, max: 100, low: 50, high: 99, optimum: 100, value: cov.percent, "aria-label": `Coverage on ${d.date}` }), " ", formatPercent(cov.percent)));
-  }));
+  byId("cache-summary").textContent =
+    `${total.text} keys (${formatPercent(total.percent)}) for the top ${cache.topRoutes ?? "?"} routes over ${dates.length} dates.`;
+  byId("cache-body").replaceChildren(
+    ...dates.map((d) => {
+      const cov = coverage(d.cached, d.expected);
+      return h(
+        "tr",
+        { "data-date": d.date, "data-cached": d.cached, "data-expected": d.expected },
+        h("th", { scope: "row" }, d.date),
+        h("td", {}, h("span", { class: `badge tone-${cov.tone}` }, cov.text)),
+        h(
+          "td",
+          {},
+          h("meter", { min: 0, max: 100, low: 50, high: 99, optimum: 100, value: cov.percent, "aria-label": `Coverage on ${d.date}` }),
+          " ",
+          formatPercent(cov.percent),
+        ),
+      );
+    }),
+  );
 
   const counters = stats.counters ?? {};
   /** @param {string} label @param {{ hits?: number, misses?: number, computed?: number }} c */
   const counterRow = (label, c = {}) => {
-    const hits = c.hits ?? 0, misses = c.misses ?? 0;
-    return h("tr", { "data-counter": label },
+    const hits = c.hits ?? 0,
+      misses = c.misses ?? 0;
+    return h(
+      "tr",
+      { "data-counter": label },
       h("th", { scope: "row" }, label),
       h("td", { "data-hits": hits }, String(hits)),
       h("td", { "data-misses": misses }, String(misses)),
       h("td", {}, String(c.computed ?? 0)),
-      h("td", {}, hits + misses ? formatPercent((hits / (hits + misses)) * 100) : "—"));
+      h("td", {}, hits + misses ? formatPercent((hits / (hits + misses)) * 100) : "—"),
+    );
   };
   byId("counters-body").replaceChildren(counterRow("today (UTC)", counters.today), counterRow("total", counters.total));
 
   const last = stats.lastRun;
-  byId("last-run").replaceChildren(...(last
-    ? [h("p", {}, runLink(last.id), " ", badge(last.status), " ", h("span", { class: "muted" }, `trigger: ${last.trigger ?? "—"}`)),
-       progressBar(last),
-       h("p", { class: "muted" }, last.finishedAt ? `finished ${formatInZone(last.finishedAt, timeZone)} (${formatRelative(last.finishedAt, Date.now())}), took ${formatDuration(last.durationMs)}` : `created ${formatRelative(last.createdAt, Date.now())}, still ${statusInfo(last.status).label}`),
-       h("p", { class: "muted" }, `Dead letters waiting: ${stats.deadLetters ?? 0}`)]
-    : [h("p", { class: "muted" }, "No run in the last 24 hours.")]));
+  byId("last-run").replaceChildren(
+    ...(last
+      ? [
+          h("p", {}, runLink(last.id), " ", badge(last.status), " ", h("span", { class: "muted" }, `trigger: ${last.trigger ?? "—"}`)),
+          progressBar(last),
+          h(
+            "p",
+            { class: "muted" },
+            last.finishedAt
+              ? `finished ${formatInZone(last.finishedAt, timeZone)} (${formatRelative(last.finishedAt, Date.now())}), took ${formatDuration(last.durationMs)}`
+              : `created ${formatRelative(last.createdAt, Date.now())}, still ${statusInfo(last.status).label}`,
+          ),
+          h("p", { class: "muted" }, `Dead letters waiting: ${stats.deadLetters ?? 0}`),
+        ]
+      : [h("p", { class: "muted" }, "No run in the last 24 hours.")]),
+  );
 
   byId("schedule-summary").textContent =
     `cron "${schedule.cron}" (UTC): the top ${schedule.topRoutes} routes, ${schedule.routesPerMessage} per message, ${schedule.forecastDays} forecast days.`;
   byId("schedule-local-head").textContent = `Your time zone (${timeZone})`;
-  byId("schedule-body").replaceChildren(...scheduleRows(Array.isArray(schedule.next) ? schedule.next : [], timeZone, Date.now()).map((r) =>
-    h("tr", { "data-tick": r.iso }, h("td", { "data-zone": "utc" }, r.utc), h("td", { "data-zone": "local" }, r.local), h("td", {}, r.relative))));
+  byId("schedule-body").replaceChildren(
+    ...scheduleRows(Array.isArray(schedule.next) ? schedule.next : [], timeZone, Date.now()).map((r) =>
+      h("tr", { "data-tick": r.iso }, h("td", { "data-zone": "utc" }, r.utc), h("td", { "data-zone": "local" }, r.local), h("td", {}, r.relative)),
+    ),
+  );
 }
 
 // ---------------------------------------------------------------- risk map
@@ -492,15 +583,32 @@ async function loadMap(date) {
   select.replaceChildren(...(body.dates ?? [body.date]).map((/** @type {string} */ d) => h("option", { value: d, selected: d === body.date }, d)));
   /** @type {MapRoute[]} */
   const routes = Array.isArray(body.routes) ? body.routes : [];
-  const notes = [body.stale ? `${body.stale} expired` : "", body.unlocated ? `${body.unlocated} without coordinates` : "", body.truncated ? "only the riskiest shown" : ""].filter(Boolean);
-  byId("map-summary").textContent = `${routes.length} warmed route${routes.length === 1 ? "" : "s"} on ${body.date}${notes.length ? ` (${notes.join(", ")})` : ""}.`;
+  const notes = [
+    body.stale ? `${body.stale} expired` : "",
+    body.unlocated ? `${body.unlocated} without coordinates` : "",
+    body.truncated ? "only the riskiest shown" : "",
+  ].filter(Boolean);
+  byId("map-summary").textContent =
+    `${routes.length} warmed route${routes.length === 1 ? "" : "s"} on ${body.date}${notes.length ? ` (${notes.join(", ")})` : ""}.`;
   drawPlot(routes, body.date);
   const counts = colorCounts(routes);
-  byId("map-legend").replaceChildren(...COLOR_ORDER.map((c) =>
-    h("span", { class: "legend-item", "data-color": c }, svgSwatch(c), ` ${c} ${counts[c]}`)), counts.other ? ` · other ${counts.other}` : "");
+  byId("map-legend").replaceChildren(
+    ...COLOR_ORDER.map((c) => h("span", { class: "legend-item", "data-color": c }, svgSwatch(c), ` ${c} ${counts[c]}`)),
+    counts.other ? ` · other ${counts.other}` : "",
+  );
   byId("map-list-summary").textContent = `All ${routes.length} routes as a list`;
-  byId("map-list-body").replaceChildren(...routes.map((r) =>
-    h("tr", {}, h("td", {}, `${r.name} (#${r.id})`), h("td", {}, r.risk.toFixed(1)), h("td", {}, r.color), h("td", {}, h("a", { href: safetyResource(r.id, body.date) }, "safety")))));
+  byId("map-list-body").replaceChildren(
+    ...routes.map((r) =>
+      h(
+        "tr",
+        {},
+        h("td", {}, `${r.name} (#${r.id})`),
+        h("td", {}, r.risk.toFixed(1)),
+        h("td", {}, r.color),
+        h("td", {}, h("a", { href: safetyResource(r.id, body.date) }, "safety")),
+      ),
+    ),
+  );
 }
 
 /** @param {string} color */
@@ -513,7 +621,12 @@ function svgSwatch(color) {
  * @param {string} date
  */
 function drawPlot(routes, date) {
-  const root = svg("svg", { viewBox: `0 0 ${PLOT.width} ${PLOT.height}`, id: "risk-plot", role: "group", "aria-label": `Warmed routes on ${date} by position, coloured by risk` });
+  const root = svg("svg", {
+    viewBox: `0 0 ${PLOT.width} ${PLOT.height}`,
+    id: "risk-plot",
+    role: "group",
+    "aria-label": `Warmed routes on ${date} by position, coloured by risk`,
+  });
   const bounds = boundsOf(routes);
   if (bounds) {
     const p = projection(bounds, PLOT);
@@ -528,34 +641,49 @@ function drawPlot(routes, date) {
     }
     root.append(grid);
   } else {
-    root.append(svg("text", { x: PLOT.width / 2, y: PLOT.height / 2, "text-anchor": "middle", class: "empty" }, "No warmed routes for this date yet: start a run."));
+    root.append(
+      svg("text", { x: PLOT.width / 2, y: PLOT.height / 2, "text-anchor": "middle", class: "empty" }, "No warmed routes for this date yet: start a run."),
+    );
   }
   // Riskiest drawn last, so they stay on top where marks overlap.
   const marks = svg("g", { class: "marks" });
-  for (const { route, x, y } of layoutRoutes([...routes].sort((a, b) => a.risk - b.risk), PLOT)) {
+  for (const { route, x, y } of layoutRoutes(
+    [...routes].sort((a, b) => a.risk - b.risk),
+    PLOT,
+  )) {
     const label = `${route.name}: risk ${route.risk.toFixed(1)} (${route.color})`;
     const select = () => showRouteInfo(route, date);
-    marks.append(svg("circle", {
-      cx: x, cy: y, r: 7,
-      class: "mark",
-      fill: riskFill(route.color),
-      tabindex: 0,
-      role: "button",
-      "aria-label": label,
-      "data-route-id": route.id,
-      "data-color": route.color,
-      "data-risk": route.risk,
-      onclick: select,
-      onfocus: select,
-      onmouseenter: select,
-      onkeydown: /** @type {EventListener} */ ((e) => {
-        const key = /** @type {KeyboardEvent} */ (e).key;
-        if (key === "Enter" || key === " ") {
-          e.preventDefault();
-          select();
-        }
-      }),
-    }, svg("title", {}, label)));
+    marks.append(
+      svg(
+        "circle",
+        {
+          cx: x,
+          cy: y,
+          r: 7,
+          class: "mark",
+          fill: riskFill(route.color),
+          tabindex: 0,
+          role: "button",
+          "aria-label": label,
+          "data-route-id": route.id,
+          "data-color": route.color,
+          "data-risk": route.risk,
+          onclick: select,
+          onfocus: select,
+          onmouseenter: select,
+          onkeydown: /** @type {EventListener} */ (
+            (e) => {
+              const key = /** @type {KeyboardEvent} */ (e).key;
+              if (key === "Enter" || key === " ") {
+                e.preventDefault();
+                select();
+              }
+            }
+          ),
+        },
+        svg("title", {}, label),
+      ),
+    );
   }
   root.append(marks);
   byId("map-plot").replaceChildren(root);
@@ -571,14 +699,24 @@ function showRouteInfo(route, date) {
   byId("map-plot").querySelector(`.mark[data-route-id="${route.id}"]`)?.classList.add("selected");
   byId("map-info").replaceChildren(
     h("h2", {}, route.name),
-    h("dl", { class: "facts", id: "route-info", "data-route-id": route.id },
-      h("dt", {}, "Route id"), h("dd", {}, String(route.id)),
-      h("dt", {}, "Mountain"), h("dd", {}, route.mountain ?? "—"),
-      h("dt", {}, "Risk score"), h("dd", { "data-fact": "risk" }, route.risk.toFixed(1)),
-      h("dt", {}, "Colour"), h("dd", { "data-fact": "color" }, svgSwatch(route.color), ` ${route.color}`),
-      h("dt", {}, "Position"), h("dd", {}, `${route.latitude.toFixed(3)}, ${route.longitude.toFixed(3)}`),
-      h("dt", {}, "Cached until"), h("dd", {}, formatInZone(route.expiresAt, timeZone))),
-    h("p", {}, h("a", { href, id: "route-link" }, `GET ${href}`)));
+    h(
+      "dl",
+      { class: "facts", id: "route-info", "data-route-id": route.id },
+      h("dt", {}, "Route id"),
+      h("dd", {}, String(route.id)),
+      h("dt", {}, "Mountain"),
+      h("dd", {}, route.mountain ?? "—"),
+      h("dt", {}, "Risk score"),
+      h("dd", { "data-fact": "risk" }, route.risk.toFixed(1)),
+      h("dt", {}, "Colour"),
+      h("dd", { "data-fact": "color" }, svgSwatch(route.color), ` ${route.color}`),
+      h("dt", {}, "Position"),
+      h("dd", {}, `${route.latitude.toFixed(3)}, ${route.longitude.toFixed(3)}`),
+      h("dt", {}, "Cached until"),
+      h("dd", {}, formatInZone(route.expiresAt, timeZone)),
+    ),
+    h("p", {}, h("a", { href, id: "route-link" }, `GET ${href}`)),
+  );
 }
 
 route();

@@ -40,7 +40,6 @@ export const DEFAULT_FLIGHT_OPTIONS: FlightOptions = { lockTtlSeconds: 30, waitM
 
 export const lockKey = keys.lock;
 
-
 export class SingleFlight {
   private readonly inFlight = new Map<string, Promise<FlightResult<unknown>>>();
 

@@ -11,7 +11,6 @@ import type { AccidentInput } from "../scoring";
 import type { Sql } from "./db";
 import { FT_TO_M } from "./routes";
 
-
 const CORPUS_QUERY = `
 WITH a AS (
   SELECT a.accident_id, a.date, a.latitude, a.longitude, a.activity, a.accident_type, a.tags,

@@ -30,7 +30,10 @@ export const QUERY_TIMEOUT_MS = 15_000;
 /** Thrown by our fetch for an answer that means "down", so the driver reports it as a connection failure. */
 class UnavailableStatus extends Error {
   override readonly name = "UnavailableStatus";
-  constructor(readonly status: number, body: string) {
+  constructor(
+    readonly status: number,
+    body: string,
+  ) {
     super(`HTTP ${status}: ${body.slice(0, 200)}`);
   }
 }

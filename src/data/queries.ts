@@ -36,8 +36,7 @@ const ROUTE_LAT = "COALESCE(r.latitude, m.latitude)";
 const ROUTE_LON = "COALESCE(r.longitude, m.longitude)";
 
 function inBox(lat: string, lon: string, box: BBox) {
-  return (p: (v: unknown) => string) =>
-    `${lon} BETWEEN ${p(box.minLon)} AND ${p(box.maxLon)} AND ${lat} BETWEEN ${p(box.minLat)} AND ${p(box.maxLat)}`;
+  return (p: (v: unknown) => string) => `${lon} BETWEEN ${p(box.minLon)} AND ${p(box.maxLon)} AND ${lat} BETWEEN ${p(box.minLat)} AND ${p(box.maxLat)}`;
 }
 
 /** `%text%` for ILIKE with the pattern characters escaped. */
@@ -57,7 +56,11 @@ export async function listRoutes(sql: Sql, f: RouteFilter): Promise<Route[]> {
   const where = new Where().add(() => HAS_COORDINATES);
   if (f.bbox) where.add(inBox(ROUTE_LAT, ROUTE_LON, f.bbox));
   if (f.rawTypes) where.add((p) => `COALESCE(r.type, '') = ANY(${p(f.rawTypes)}::text[])`);
-  if (f.q) where.add((p) => { const q = p(containsPattern(f.q!)); return `(r.name ILIKE ${q} OR COALESCE(r.mountain_name, m.name) ILIKE ${q})`; });
+  if (f.q)
+    where.add((p) => {
+      const q = p(containsPattern(f.q!));
+      return `(r.name ILIKE ${q} OR COALESCE(r.mountain_name, m.name) ILIKE ${q})`;
+    });
   if (f.afterId !== undefined) where.add((p) => `r.route_id > ${p(f.afterId)}`);
   const rows = await sql.query(`SELECT ${ROUTE_COLUMNS} ${ROUTE_FROM} ${where} ORDER BY r.route_id LIMIT ${where.param(f.limit)}`, where.params);
   return rows.map(toRoute);
@@ -176,10 +179,9 @@ export async function getAccident(sql: Sql, id: number): Promise<Accident | null
 /** Date and severity of the given accidents, by id (for a score's top contributors). */
 export async function accidentBriefs(sql: Sql, ids: readonly number[]): Promise<Map<number, { date: string | null; injurySeverity: string | null }>> {
   if (ids.length === 0) return new Map();
-  const rows = await sql.query(
-    `SELECT accident_id, to_char(date, 'YYYY-MM-DD') AS date, injury_severity FROM accidents WHERE accident_id = ANY($1::int[])`,
-    [ids],
-  );
+  const rows = await sql.query(`SELECT accident_id, to_char(date, 'YYYY-MM-DD') AS date, injury_severity FROM accidents WHERE accident_id = ANY($1::int[])`, [
+    ids,
+  ]);
   return new Map(rows.map((r) => [Number(r.accident_id), { date: r.date ?? null, injurySeverity: r.injury_severity ?? null }]));
 }
 
@@ -245,10 +247,10 @@ export async function seasonMarkers(sql: Sql, season: Season, box?: BBox): Promi
 
 /** One of `parts` disjoint slices of a season's markers (route_id modulo parts), for replies of bounded size. */
 export async function seasonMarkersPart(sql: Sql, season: Season, part: number, parts: number): Promise<MarkerText> {
-  const [row] = await sql.query(
-    `SELECT ${MARKERS_SELECT} ${ROUTE_FROM} WHERE ${HAS_COORDINATES} AND ${seasonCondition(season)} AND r.route_id % $1 = $2`,
-    [parts, part],
-  );
+  const [row] = await sql.query(`SELECT ${MARKERS_SELECT} ${ROUTE_FROM} WHERE ${HAS_COORDINATES} AND ${seasonCondition(season)} AND r.route_id % $1 = $2`, [
+    parts,
+    part,
+  ]);
   return { count: Number(row!.count), lines: String(row!.lines) };
 }
 
@@ -370,7 +372,11 @@ const toLocation = (r: Record<string, any>): LocationRow => ({
 /** Locations (mountains) by name or alternative name, most routes first. */
 export async function searchLocations(sql: Sql, f: { search?: string; limit: number; offset: number }): Promise<LocationRow[]> {
   const where = new Where();
-  if (f.search !== undefined) where.add((p) => { const q = p(containsPattern(f.search!)); return `(m.name ILIKE ${q} OR COALESCE(m.alt_names, '') ILIKE ${q})`; });
+  if (f.search !== undefined)
+    where.add((p) => {
+      const q = p(containsPattern(f.search!));
+      return `(m.name ILIKE ${q} OR COALESCE(m.alt_names, '') ILIKE ${q})`;
+    });
   const rows = await sql.query(
     `${LOCATION_QUERY} ${where} ORDER BY route_count DESC, m.name, m.mountain_id LIMIT ${where.param(f.limit)} OFFSET ${where.param(f.offset)}`,
     where.params,
@@ -420,7 +426,10 @@ export async function searchAccidents(sql: Sql, f: AccidentSearch): Promise<{ to
   if (f.activity !== undefined) where.add((p) => `a.activity = ${p(f.activity)}`);
   if (f.startDate !== undefined) where.add((p) => `a.date >= ${p(f.startDate)}::date`);
   if (f.endDate !== undefined) where.add((p) => `a.date <= ${p(f.endDate)}::date`);
-  for (const [column, value] of [["a.mountain_id", f.mountainId], ["a.route_id", f.routeId]] as const) {
+  for (const [column, value] of [
+    ["a.mountain_id", f.mountainId],
+    ["a.route_id", f.routeId],
+  ] as const) {
     if (value === null) where.add(() => "FALSE");
     else if (value !== undefined) where.add((p) => `${column} = ${p(value)}`);
   }
@@ -507,10 +516,7 @@ export async function accidentsNear(sql: Sql, latitude: number, longitude: numbe
 
 /** Accidents linked to a route by route_id, by calendar month (1–12; undated ones count in total only). */
 export async function routeAccidentMonths(sql: Sql, routeId: number): Promise<{ total: number; byMonth: Map<number, number> }> {
-  const rows = await sql.query(
-    `SELECT EXTRACT(MONTH FROM date)::int AS month, count(*) AS n FROM accidents WHERE route_id = $1 GROUP BY 1`,
-    [routeId],
-  );
+  const rows = await sql.query(`SELECT EXTRACT(MONTH FROM date)::int AS month, count(*) AS n FROM accidents WHERE route_id = $1 GROUP BY 1`, [routeId]);
   const byMonth = new Map<number, number>();
   let total = 0;
   for (const r of rows) {

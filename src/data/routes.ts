@@ -48,10 +48,7 @@ export function toRoute(row: Record<string, any>): Route {
 /** Routes by id, in the order asked; ids that do not exist or cannot be located are absent. */
 export async function getRoutesByIds(sql: Sql, ids: readonly number[]): Promise<Route[]> {
   if (ids.length === 0) return [];
-  const rows = await sql.query(
-    `SELECT ${ROUTE_COLUMNS} ${ROUTE_FROM} WHERE r.route_id = ANY($1::int[]) AND ${HAS_COORDINATES}`,
-    [ids],
-  );
+  const rows = await sql.query(`SELECT ${ROUTE_COLUMNS} ${ROUTE_FROM} WHERE r.route_id = ANY($1::int[]) AND ${HAS_COORDINATES}`, [ids]);
   const byId = new Map(rows.map((r) => [Number(r.route_id), toRoute(r)]));
   return ids.flatMap((id) => byId.get(id) ?? []);
 }

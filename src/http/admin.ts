@@ -30,7 +30,10 @@ const WarmQuery = z
       .optional(),
     top: z.coerce.number().int().min(1).max(10_000).optional(),
     scope: z.enum(["top", "all"], { message: 'must be "top" or "all"' }).optional(),
-    force: z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1").optional(),
+    force: z
+      .enum(["true", "false", "1", "0"])
+      .transform((v) => v === "true" || v === "1")
+      .optional(),
   })
   .strict()
   .refine((q) => !(q.routes && q.top), { message: "give either routes or top, not both", path: ["routes"] })
@@ -38,7 +41,12 @@ const WarmQuery = z
   .refine((q) => !(q.scope === "all" && q.top), { message: "top applies to scope=top only", path: ["top"] });
 
 const MapQuery = z
-  .object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date YYYY-MM-DD").optional() })
+  .object({
+    date: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date YYYY-MM-DD")
+      .optional(),
+  })
   .strict();
 
 /** Marks per answer: index entries are ~20 bytes and a row ~100, so 5,000 stay well under 1 MB. */
@@ -73,13 +81,25 @@ export async function triggerWarm(request: Request, app: AppContext, ctx?: Execu
   if (!result.started && result.reason === "too_many_runs") {
     const max = app.config.warming.maxConcurrentRuns;
     return Response.json(
-      { error: { code: "too_many_runs", message: `${result.liveRunIds.length} runs are live (at most ${max} at once, WARM_MAX_CONCURRENT_RUNS); wait for one to finish`, liveRunIds: result.liveRunIds } },
+      {
+        error: {
+          code: "too_many_runs",
+          message: `${result.liveRunIds.length} runs are live (at most ${max} at once, WARM_MAX_CONCURRENT_RUNS); wait for one to finish`,
+          liveRunIds: result.liveRunIds,
+        },
+      },
       { status: 429, headers: { "Retry-After": "60" } },
     );
   }
   if (!result.started) {
     return Response.json(
-      { error: { code: "run_in_progress", message: `run ${result.activeRunId} is in progress; add force=true to start anyway`, activeRunId: result.activeRunId } },
+      {
+        error: {
+          code: "run_in_progress",
+          message: `run ${result.activeRunId} is in progress; add force=true to start anyway`,
+          activeRunId: result.activeRunId,
+        },
+      },
       { status: 409 },
     );
   }
@@ -177,7 +197,8 @@ export async function stats(app: AppContext): Promise<Response> {
 }
 
 export function schedule(app: AppContext): Response {
-  const { cron, watchdogCron, scope, topRoutes, routesPerMessage, batchRoutes, forecastDays, stallSeconds, maxConcurrentRuns, replayDelaySeconds } = app.config.warming;
+  const { cron, watchdogCron, scope, topRoutes, routesPerMessage, batchRoutes, forecastDays, stallSeconds, maxConcurrentRuns, replayDelaySeconds } =
+    app.config.warming;
   const now = new Date();
   return Response.json({
     cron,
@@ -216,14 +237,23 @@ export async function replayDeadLetters(app: AppContext): Promise<Response> {
     const result = await startRun(app, { trigger: "dlq-replay", batches: replayable.map((l) => l.routeIds) });
     if (!result.started) {
       return Response.json(
-        { error: { code: "run_in_progress", message: `run ${"activeRunId" in result ? result.activeRunId : ""} is in progress; replay after it`, activeRunId: "activeRunId" in result ? result.activeRunId : undefined } },
+        {
+          error: {
+            code: "run_in_progress",
+            message: `run ${"activeRunId" in result ? result.activeRunId : ""} is in progress; replay after it`,
+            activeRunId: "activeRunId" in result ? result.activeRunId : undefined,
+          },
+        },
         { status: 409 },
       );
     }
     run = result.run;
     if (run.status === "failed") {
       // Nothing was enqueued: keep the letters for the next replay.
-      return Response.json({ error: { code: "replay_failed", message: run.error ?? "replay could not be enqueued", runId: run.id } }, { status: 503, headers: { "Retry-After": "30" } });
+      return Response.json(
+        { error: { code: "replay_failed", message: run.error ?? "replay could not be enqueued", runId: run.id } },
+        { status: 503, headers: { "Retry-After": "30" } },
+      );
     }
   }
   // Remove exactly what was read; letters that arrived meanwhile stay.
@@ -256,20 +286,29 @@ export async function warmedMap(request: Request, app: AppContext): Promise<Resp
   }
   live.sort((a, b) => b.risk - a.risk || a.id - b.id);
   const kept = live.slice(0, ADMIN_MAP_MAX_ROUTES);
-  const routes = new Map((await getRoutesByIds(app.sql, kept.map((e) => e.id))).map((r) => [r.id, r]));
+  const routes = new Map(
+    (
+      await getRoutesByIds(
+        app.sql,
+        kept.map((e) => e.id),
+      )
+    ).map((r) => [r.id, r]),
+  );
   const out = kept.flatMap((e) => {
     const r = routes.get(e.id);
     if (!r || !Number.isFinite(r.latitude) || !Number.isFinite(r.longitude)) return [];
-    return [{
-      id: e.id,
-      name: r.name,
-      mountain: r.mountainName,
-      latitude: r.latitude,
-      longitude: r.longitude,
-      risk: e.risk,
-      color: e.color,
-      expiresAt: new Date(e.expiresAt * 1000).toISOString(),
-    }];
+    return [
+      {
+        id: e.id,
+        name: r.name,
+        mountain: r.mountainName,
+        latitude: r.latitude,
+        longitude: r.longitude,
+        risk: e.risk,
+        color: e.color,
+        expiresAt: new Date(e.expiresAt * 1000).toISOString(),
+      },
+    ];
   });
   return Response.json({
     date,

@@ -15,7 +15,13 @@ export const REQUEST_WEATHER_DEADLINE_MS = DEFAULT_REQUEST_DEADLINE_MS;
 export const weatherBudget = (ctx: ExecutionContext) => ({ deadlineMs: REQUEST_WEATHER_DEADLINE_MS, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) });
 
 /** A route score on a public request. */
-export const routeScoreOptions = (req: AppRequest, ctx: ExecutionContext): ScoreOptions => ({ beforeCompute: routeComputeGuard(req), weather: weatherBudget(ctx) });
+export const routeScoreOptions = (req: AppRequest, ctx: ExecutionContext): ScoreOptions => ({
+  beforeCompute: routeComputeGuard(req),
+  weather: weatherBudget(ctx),
+});
 
 /** A point score (/predict) on a public request. */
-export const pointScoreOptions = (req: AppRequest, ctx: ExecutionContext): ScoreOptions => ({ beforeCompute: pointComputeGuard(req), weather: weatherBudget(ctx) });
+export const pointScoreOptions = (req: AppRequest, ctx: ExecutionContext): ScoreOptions => ({
+  beforeCompute: pointComputeGuard(req),
+  weather: weatherBudget(ctx),
+});

@@ -30,10 +30,7 @@ async function timed(fn: () => Promise<unknown>, timeoutMs = TIMEOUT_MS): Promis
   const started = performance.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    await Promise.race([
-      fn(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs))),
-    ]);
+    await Promise.race([fn(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs)))]);
     const latencyMs = Math.round(performance.now() - started);
     return { status: latencyMs > SLOW_MS ? "degraded" : "ok", latencyMs };
   } catch (e) {
@@ -68,8 +65,5 @@ export async function health(req: AppRequest): Promise<Response> {
   const all = Object.values(checks);
   const status = postgres.status === "error" ? "error" : all.every((c) => c.status === "ok") ? "healthy" : "degraded";
   const shown = Object.fromEntries(Object.entries(checks).map(([name, c]) => [name, admin ? c : { status: c.status }]));
-  return Response.json(
-    { status, version: VERSION, checks: shown },
-    { status: status === "error" ? 503 : 200, headers: { "Cache-Control": "no-store" } },
-  );
+  return Response.json({ status, version: VERSION, checks: shown }, { status: status === "error" ? 503 : 200, headers: { "Cache-Control": "no-store" } });
 }

@@ -88,7 +88,10 @@ function operation(e: EndpointDoc, o: DocumentOptions): JsonSchema {
   if (e.etag) okHeaders.ETag = header("Strong validator: a hash of the body. Send it back in If-None-Match for a 304.");
   if (e.scoreCache) {
     okHeaders["X-Cache"] = header("HIT: served from the score cache; MISS: computed for this request.", { type: "string", enum: ["HIT", "MISS"] });
-    okHeaders["X-Degraded"] = header("cache-unavailable when Redis could not be used (the score was computed).", { type: "string", enum: ["cache-unavailable"] });
+    okHeaders["X-Degraded"] = header("cache-unavailable when Redis could not be used (the score was computed).", {
+      type: "string",
+      enum: ["cache-unavailable"],
+    });
   }
   const responses: JsonSchema = {
     200: { description: "OK", headers: okHeaders, content: { "application/json": { schema: e.response ? ref(e.response) : { type: "object" } } } },

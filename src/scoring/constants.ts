@@ -10,26 +10,9 @@
 import type { AccidentRouteType, CanonicalRouteType, ExtremeFactor } from "./types";
 
 /** Matrix column order of spec 3.2, then `default`. */
-export const TYPE_NAMES: readonly AccidentRouteType[] = Object.freeze([
-  "sport",
-  "trad",
-  "boulder",
-  "alpine",
-  "ice",
-  "mixed",
-  "aid",
-  "default",
-] as const);
+export const TYPE_NAMES: readonly AccidentRouteType[] = Object.freeze(["sport", "trad", "boulder", "alpine", "ice", "mixed", "aid", "default"] as const);
 
-export const CANONICAL_ROUTE_TYPES: readonly CanonicalRouteType[] = Object.freeze([
-  "alpine",
-  "ice",
-  "mixed",
-  "trad",
-  "sport",
-  "aid",
-  "boulder",
-] as const);
+export const CANONICAL_ROUTE_TYPES: readonly CanonicalRouteType[] = Object.freeze(["alpine", "ice", "mixed", "trad", "sport", "aid", "boulder"] as const);
 
 export const OTHER_TYPE_INDEX = 7;
 export const TYPE_COUNT = 8;
@@ -45,9 +28,7 @@ export function typeIndex(type: string): number {
 /** Spatial bandwidth h (km). */
 export const SPATIAL_BANDWIDTH_KM: readonly number[] = Object.freeze([25, 40, 20, 75, 50, 60, 30, 50]);
 /** Temporal λ (per day). */
-export const TEMPORAL_LAMBDA_PER_DAY: readonly number[] = Object.freeze([
-  0.999, 0.9995, 0.999, 0.9998, 0.9997, 0.9997, 0.9995, 0.9996,
-]);
+export const TEMPORAL_LAMBDA_PER_DAY: readonly number[] = Object.freeze([0.999, 0.9995, 0.999, 0.9998, 0.9997, 0.9997, 0.9995, 0.9996]);
 /** Elevation decay c (m). */
 export const ELEVATION_DECAY_M: readonly number[] = Object.freeze([3600, 2400, 6000, 1600, 1600, 1600, 2400, 2400]);
 

@@ -226,8 +226,22 @@ export function buildCorpus(accidents: readonly AccidentInput[]): PreparedCorpus
 
 /** The typed arrays of a corpus (for `corpusByteSize`). */
 const TYPED_ARRAY_KEYS = [
-  "accidentId", "latRad", "lonRad", "cosLat", "dayNumber", "season", "typeIndex", "severityWeight", "severityCode",
-  "elevationM", "gradeDifficulty", "weatherDays", "freezeThaw", "weatherSeries", "seriesMean", "seriesStd",
+  "accidentId",
+  "latRad",
+  "lonRad",
+  "cosLat",
+  "dayNumber",
+  "season",
+  "typeIndex",
+  "severityWeight",
+  "severityCode",
+  "elevationM",
+  "gradeDifficulty",
+  "weatherDays",
+  "freezeThaw",
+  "weatherSeries",
+  "seriesMean",
+  "seriesStd",
 ] as const satisfies readonly (keyof PreparedCorpus)[];
 
 /** Bytes held by a corpus' typed arrays (stored and derived, the temporal factors included). */

@@ -32,16 +32,7 @@ export function accidentWeather(corpus: PreparedCorpus, day: DayContext, i: numb
   const accidentDays = corpus.weatherDays[i]!;
   if (accidentDays === 0) return 0.5;
   if (day.mode === WeatherMode.Unusable) return 0.0;
-  const b = packedBaseSimilarity(
-    day.current!,
-    accidentDays,
-    corpus.freezeThaw[i]!,
-    corpus.weatherSeries,
-    corpus.seriesMean,
-    corpus.seriesStd,
-    i,
-    detail,
-  );
+  const b = packedBaseSimilarity(day.current!, accidentDays, corpus.freezeThaw[i]!, corpus.weatherSeries, corpus.seriesMean, corpus.seriesStd, i, detail);
   if (detail) detail[6] = b;
   return day.applyX ? b * day.multiplier : b;
 }

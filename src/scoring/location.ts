@@ -78,11 +78,7 @@ function searchRadius(bandwidthKm: number, requested: number | null | undefined)
 }
 
 /** Groups one type's routes by G (see the module comment). */
-function groupRoutes(
-  corpus: PreparedCorpus,
-  kept: Int32Array,
-  routes: readonly { index: number; gradeDifficulty: number | null }[],
-): RouteGroup[] {
+function groupRoutes(corpus: PreparedCorpus, kept: Int32Array, routes: readonly { index: number; gradeDifficulty: number | null }[]): RouteGroup[] {
   const { gradeDifficulty } = corpus;
   let anyGraded = false;
   for (let j = 0; j < kept.length && !anyGraded; j++) anyGraded = !Number.isNaN(gradeDifficulty[kept[j]!]!);
@@ -111,12 +107,7 @@ function groupRoutes(
  * Prepares a location for its routes. Non-finite coordinates throw a TypeError; the elevation
  * counts as unknown unless it is a finite number.
  */
-export function prepareLocation(
-  corpus: PreparedCorpus,
-  place: PlaceInput,
-  routes: readonly LocationRoute[],
-  searchRadiusKm?: number | null,
-): LocationContext {
+export function prepareLocation(corpus: PreparedCorpus, place: PlaceInput, routes: readonly LocationRoute[], searchRadiusKm?: number | null): LocationContext {
   if (!Number.isFinite(place.latitude) || !Number.isFinite(place.longitude)) {
     throw new TypeError("latitude and longitude must be finite numbers");
   }

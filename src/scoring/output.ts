@@ -83,9 +83,5 @@ export function noAccidentsResult(routeType: CanonicalRouteType, searchDate: str
 
 /** Spec 10.3, nothing left after the 50 km / type pre-filter. */
 export function noCompatibleAccidentsResult(routeType: CanonicalRouteType, searchDate: string, debug: boolean): RiskResult {
-  return emptyResult(
-    { message: "No compatible accidents found after route type filtering", route_type: routeType, search_date: searchDate },
-    routeType,
-    debug,
-  );
+  return emptyResult({ message: "No compatible accidents found after route type filtering", route_type: routeType, search_date: searchDate }, routeType, debug);
 }

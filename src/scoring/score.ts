@@ -75,8 +75,22 @@ function temporalFactorsOf(corpus: PreparedCorpus, t: TypeContext, day: DayConte
  * type's scratch (`temporal`, `partial`) for the type's other groups and the output; returns the
  * latter. Computed by the type's first route group, in its hot loop.
  */
-function typeDayPartial(corpus: PreparedCorpus, t: TypeContext, day: DayContext, targetFactor: number, accidentFactor: Float64Array, j: number, i: number): number {
-  const tm = temporalWeightFromFactors(targetFactor, accidentFactor[i]!, day.targetDay - corpus.dayNumber[i]!, t.lambdaPerDay, corpus.season[i] === day.targetSeason);
+function typeDayPartial(
+  corpus: PreparedCorpus,
+  t: TypeContext,
+  day: DayContext,
+  targetFactor: number,
+  accidentFactor: Float64Array,
+  j: number,
+  i: number,
+): number {
+  const tm = temporalWeightFromFactors(
+    targetFactor,
+    accidentFactor[i]!,
+    day.targetDay - corpus.dayNumber[i]!,
+    t.lambdaPerDay,
+    corpus.season[i] === day.targetSeason,
+  );
   t.temporal[j] = tm;
   // E ≡ 1 is left out: x·1 = x exactly, so the product is the same.
   const st = t.spatial[j]! * tm;
@@ -129,8 +143,10 @@ function scoreGroupDay(
     const base = gradeW === null ? p : p * gradeW[j]!;
     let f: number;
     if (noForecast || weatherDays[i] === 0) f = NO_PATTERN_FACTOR;
-    else if (!normal) f = ZERO_FACTOR; // unusable current pattern: W = 0
-    else if (base === 0) f = ZERO_FACTOR; // influence is 0 whatever W is; W is computed if reported
+    else if (!normal)
+      f = ZERO_FACTOR; // unusable current pattern: W = 0
+    else if (base === 0)
+      f = ZERO_FACTOR; // influence is 0 whatever W is; W is computed if reported
     else if (base * fMax < running * NEGLIGIBLE_RELATIVE) {
       // Bounded by 2⁻⁶⁰ of the total so far: defer W (see `NEGLIGIBLE_RELATIVE`).
       influence[j] = -base;

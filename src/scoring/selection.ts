@@ -24,14 +24,7 @@ export interface SelectionBuffers {
  * `plannedType`; writes the kept corpus indices, their distances (km) and Ty into `out`, in input
  * order, and returns how many were kept. (For one type, the place's candidates are the kept set.)
  */
-export function selectAccidents(
-  corpus: PreparedCorpus,
-  latRad: number,
-  lonRad: number,
-  cosLat: number,
-  plannedType: number,
-  out: SelectionBuffers,
-): number {
+export function selectAccidents(corpus: PreparedCorpus, latRad: number, lonRad: number, cosLat: number, plannedType: number, out: SelectionBuffers): number {
   const nk = placeCandidates(corpus, latRad, lonRad, cosLat, [plannedType], out.kept, out.distanceKm);
   for (let j = 0; j < nk; j++) out.routeTypeWeight[j] = ROUTE_TYPE_MATRIX[plannedType * TYPE_COUNT + corpus.typeIndex[out.kept[j]!]!]!;
   return nk;

@@ -227,7 +227,16 @@ interface Placement {
 }
 
 /** Reads one float column (`count` values) straight into its place, in one pass. */
-function decodeFloats(bytes: Uint8Array, offset: number, codec: number, width: number, param: number, payloadBytes: number, count: number, to: Placement): void {
+function decodeFloats(
+  bytes: Uint8Array,
+  offset: number,
+  codec: number,
+  width: number,
+  param: number,
+  payloadBytes: number,
+  count: number,
+  to: Placement,
+): void {
   const at = bytes.byteOffset + offset;
   const need = (b: number) => {
     if (b !== payloadBytes) throw snapshotError(`column payload of ${payloadBytes} bytes, expected ${b}`);
@@ -254,7 +263,8 @@ function decodeFloats(bytes: Uint8Array, offset: number, codec: number, width: n
       need(count * width);
       const p = POW10[param];
       if (p === undefined || (width !== 1 && width !== 2 && width !== 4)) throw snapshotError("bad decimal column");
-      const q = width === 1 ? new Int8Array(bytes.buffer, at, count) : width === 2 ? new Int16Array(bytes.buffer, at, count) : new Int32Array(bytes.buffer, at, count);
+      const q =
+        width === 1 ? new Int8Array(bytes.buffer, at, count) : width === 2 ? new Int16Array(bytes.buffer, at, count) : new Int32Array(bytes.buffer, at, count);
       for (let run = 0, v = 0; run < runs; run++) {
         for (let k = 0, o = runOffset + run * runStride; k < runLength; k++) out[o + k] = q[v++]! / p;
       }
@@ -280,7 +290,15 @@ function decodeFloats(bytes: Uint8Array, offset: number, codec: number, width: n
   }
 }
 
-function decodeInts(bytes: Uint8Array, offset: number, codec: number, width: number, param: number, payloadBytes: number, out: Int32Array | Uint8Array | Uint16Array): void {
+function decodeInts(
+  bytes: Uint8Array,
+  offset: number,
+  codec: number,
+  width: number,
+  param: number,
+  payloadBytes: number,
+  out: Int32Array | Uint8Array | Uint16Array,
+): void {
   const n = out.length;
   if (codec !== Codec.Integer || (width !== 1 && width !== 2 && width !== 4) || payloadBytes !== n * width) throw snapshotError("bad integer column");
   const at = bytes.byteOffset + offset;

@@ -93,10 +93,7 @@ function orElse(value: number | null | undefined, fallback: number): number {
  * to temperature 10, precipitation 0, wind 5, visibility 10000, cloud 50; tmin/tmax fall back to
  * the raw temperature_avg, then 10.
  */
-export function buildAccidentPattern(
-  rows: readonly AccidentWeatherRow[] | null | undefined,
-  accidentDayNumber: number,
-): WeatherPattern | null {
+export function buildAccidentPattern(rows: readonly AccidentWeatherRow[] | null | undefined, accidentDayNumber: number): WeatherPattern | null {
   if (!rows || rows.length < MIN_WEATHER_DAYS) return null;
   const byDay = new Map<number, AccidentWeatherRow>();
   for (const row of rows) {

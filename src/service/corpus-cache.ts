@@ -111,7 +111,14 @@ export class CorpusCache {
         continue; // corrupt or from another snapshot format: try the next store, else rebuild
       }
       this.restores++;
-      this.lastLoad = { source: "snapshot", store: store.name, dataVersion: version.version, readMs: t1 - t0, prepareMs: performance.now() - t1, bytes: bytes.byteLength };
+      this.lastLoad = {
+        source: "snapshot",
+        store: store.name,
+        dataVersion: version.version,
+        readMs: t1 - t0,
+        prepareMs: performance.now() - t1,
+        bytes: bytes.byteLength,
+      };
       // Fill the faster stores that missed (the per-data-centre cache after a Redis hit).
       for (const earlier of this.stores.slice(0, i)) await earlier.write(version, bytes).catch(() => undefined);
       return corpus;
@@ -176,7 +183,9 @@ export function redisSnapshotStore(cache: CacheClient): SnapshotStore {
       const m = JSON.parse(String(raw)) as Manifest;
       // One explicit pipeline per chunk: its own HTTP request (auto-pipelining would merge parallel GETs into one big answer).
       const parts = await Promise.all(
-        Array.from({ length: m.chunks }, (_, i) => cache.exec<[string | null]>("corpus_snapshot_chunk", (p) => p.get(keys.corpusSnapshotChunk(version.version, version.stamp, i)), bg)),
+        Array.from({ length: m.chunks }, (_, i) =>
+          cache.exec<[string | null]>("corpus_snapshot_chunk", (p) => p.get(keys.corpusSnapshotChunk(version.version, version.stamp, i)), bg),
+        ),
       );
       if (parts.some(([part]) => typeof part !== "string")) return null;
       const bytes = fromBase64(parts.map(([part]) => String(part)).join(""));
@@ -187,11 +196,19 @@ export function redisSnapshotStore(cache: CacheClient): SnapshotStore {
       const chunks = Math.max(1, Math.ceil(text.length / SNAPSHOT_CHUNK_CHARS));
       for (let i = 0; i < chunks; i++) {
         const part = text.slice(i * SNAPSHOT_CHUNK_CHARS, (i + 1) * SNAPSHOT_CHUNK_CHARS);
-        await cache.exec("corpus_snapshot_write", (p) => p.set(keys.corpusSnapshotChunk(version.version, version.stamp, i), part, { ex: SNAPSHOT_TTL_SECONDS }), bg);
+        await cache.exec(
+          "corpus_snapshot_write",
+          (p) => p.set(keys.corpusSnapshotChunk(version.version, version.stamp, i), part, { ex: SNAPSHOT_TTL_SECONDS }),
+          bg,
+        );
       }
       // The manifest last: a reader never sees a manifest whose chunks are not all there.
       const manifest: Manifest = { bytes: bytes.byteLength, chunks, checksum: checksum(bytes) };
-      await cache.run("corpus_snapshot_write", (r) => r.set(keys.corpusSnapshot(version.version, version.stamp), JSON.stringify(manifest), { ex: SNAPSHOT_TTL_SECONDS }), bg);
+      await cache.run(
+        "corpus_snapshot_write",
+        (r) => r.set(keys.corpusSnapshot(version.version, version.stamp), JSON.stringify(manifest), { ex: SNAPSHOT_TTL_SECONDS }),
+        bg,
+      );
     },
   };
 }
@@ -210,7 +227,10 @@ export function cacheApiSnapshotStore(): SnapshotStore {
     async write(version, bytes) {
       const c = cache();
       if (!c) return;
-      await c.put(url(version), new Response(bytes, { headers: { "Cache-Control": `max-age=${SNAPSHOT_TTL_SECONDS}`, "Content-Type": "application/octet-stream" } }));
+      await c.put(
+        url(version),
+        new Response(bytes, { headers: { "Cache-Control": `max-age=${SNAPSHOT_TTL_SECONDS}`, "Content-Type": "application/octet-stream" } }),
+      );
     },
   };
 }

@@ -41,7 +41,10 @@ export class MarkerCache {
     const slices = await Promise.all(Array.from({ length: parts }, (_, i) => seasonMarkersPart(this.sql, season, i, parts)));
     const markers: MarkerText = {
       count: slices.reduce((n, s) => n + s.count, 0),
-      lines: slices.map((s) => s.lines).filter((l) => l !== "").join("\n"),
+      lines: slices
+        .map((s) => s.lines)
+        .filter((l) => l !== "")
+        .join("\n"),
     };
     this.loads++;
     this.bySeason.set(season, { version, markers });

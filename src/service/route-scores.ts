@@ -126,7 +126,12 @@ export async function compactScores(app: AppContext, routeId: number, dates: rea
     async (missing) => {
       const route = await loadRoute(app, routeId);
       await opts.beforeCompute?.();
-      const computed = await compute(app, route, missing.map((i) => dates[i]!), opts);
+      const computed = await compute(
+        app,
+        route,
+        missing.map((i) => dates[i]!),
+        opts,
+      );
       const writes = computed.map((s) => scoreWrite(s, ttl));
       return {
         values: writes.map((w): ComputedValue => ({ raw: w.raw, ttlSeconds: w.ttlSeconds })),
@@ -184,7 +189,11 @@ export interface PointQuery {
 const onGrid = (v: number) => Number((Math.round(v / PREDICT_GRID_DEGREES) * PREDICT_GRID_DEGREES).toFixed(2));
 
 /** Where a point is scored: its grid point (and elevation step). */
-export function predictGridPoint(q: Pick<PointQuery, "latitude" | "longitude" | "elevationM">): { latitude: number; longitude: number; elevationM: number | null } {
+export function predictGridPoint(q: Pick<PointQuery, "latitude" | "longitude" | "elevationM">): {
+  latitude: number;
+  longitude: number;
+  elevationM: number | null;
+} {
   return {
     latitude: onGrid(q.latitude),
     longitude: onGrid(q.longitude),

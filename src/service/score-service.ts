@@ -11,7 +11,15 @@
  * returns only what the compact cache value holds; every field equals the full path's. The API
  * keeps the full path (`computeRouteForecast(s)`) for explanations.
  */
-import { scoreLocationDaysCompact, scoreRouteDays, type CompactRiskResult, type DayRequest, type ForecastDay, type PreparedCorpus, type RiskResult } from "../scoring";
+import {
+  scoreLocationDaysCompact,
+  scoreRouteDays,
+  type CompactRiskResult,
+  type DayRequest,
+  type ForecastDay,
+  type PreparedCorpus,
+  type RiskResult,
+} from "../scoring";
 import type { ScoreFacts } from "../cache/scores";
 import type { Route } from "../data/routes";
 import { gridCell, weatherForDate, type CellWeather, type WeatherCallOptions, type WeatherService } from "../weather/weather-service";
@@ -34,14 +42,10 @@ export interface DailyScore extends Omit<RiskResult, "debug"> {
   data_version: number;
 }
 
-export type RouteOutcome =
-  | { route: Route; ok: true; scores: DailyScore[] }
-  | { route: Route; ok: false; error: string };
+export type RouteOutcome = { route: Route; ok: true; scores: DailyScore[] } | { route: Route; ok: false; error: string };
 
 /** A warmed route: its compact facts per date (what `scoreWrite` stores), or why it failed. */
-export type CompactOutcome =
-  | { route: Route; ok: true; scores: ScoreFacts[] }
-  | { route: Route; ok: false; error: string };
+export type CompactOutcome = { route: Route; ok: true; scores: ScoreFacts[] } | { route: Route; ok: false; error: string };
 
 /** Everything the compact path needs besides the routes: loaded once per batch. */
 export interface ScoringInputs {
@@ -81,7 +85,12 @@ export class ScoreService {
     const sorted = [...dates].sort();
     const [snapshot, weatherByCell] = await Promise.all([
       this.corpus.get(),
-      this.weather.forCells(routes.map((r) => gridCell(r.latitude, r.longitude)), sorted[0]!, sorted.at(-1)!, weather),
+      this.weather.forCells(
+        routes.map((r) => gridCell(r.latitude, r.longitude)),
+        sorted[0]!,
+        sorted.at(-1)!,
+        weather,
+      ),
     ]);
     const computedAt = new Date().toISOString();
     return routes.map((route): RouteOutcome => {
@@ -148,17 +157,19 @@ export class ScoreService {
       days,
     });
     return routes.map((route, r) =>
-      results[r]!.map((result, d): ScoreFacts => ({
-        route_id: route.id,
-        route_name: route.name,
-        date: inputs.dates[d]!,
-        risk_score: result.risk_score,
-        color_code: result.color_code,
-        num_contributing_accidents: result.num_contributing_accidents,
-        weather: { status: weather[d]!.status, climate_available: weather[d]!.climate === "present" },
-        computed_at: inputs.computedAt,
-        data_version: inputs.dataVersion,
-      })),
+      results[r]!.map(
+        (result, d): ScoreFacts => ({
+          route_id: route.id,
+          route_name: route.name,
+          date: inputs.dates[d]!,
+          risk_score: result.risk_score,
+          color_code: result.color_code,
+          num_contributing_accidents: result.num_contributing_accidents,
+          weather: { status: weather[d]!.status, climate_available: weather[d]!.climate === "present" },
+          computed_at: inputs.computedAt,
+          data_version: inputs.dataVersion,
+        }),
+      ),
     );
   }
 
@@ -181,7 +192,14 @@ export class ScoreService {
     const results = scoreRouteDays(
       corpus,
       {
-        route: { name: route.name, latitude: route.latitude, longitude: route.longitude, route_type: route.type, elevation_m: route.elevationM, grade: route.grade },
+        route: {
+          name: route.name,
+          latitude: route.latitude,
+          longitude: route.longitude,
+          route_type: route.type,
+          elevation_m: route.elevationM,
+          grade: route.grade,
+        },
         days: dates.map((date, i) => ({ targetDate: date, forecast: weather[i]!.forecast, weatherStats: weather[i]!.stats })),
       },
       { debug: false },

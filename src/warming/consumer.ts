@@ -25,7 +25,7 @@ import type { AppContext } from "../context";
 import { BACKGROUND_TIMEOUT_MS } from "../cache/client";
 import { keys } from "../cache/keys";
 import { addScoreWritesBulk, scoreWrite, type ScoreWrite } from "../cache/scores";
-import { getRoutesByIds, type Route } from "../data/routes";
+import { getRoutesByIds } from "../data/routes";
 import { writeHistory, type HistoryRow } from "../data/history";
 import type { CompactOutcome, ScoringInputs } from "../service/score-service";
 import { log } from "../log";
@@ -76,7 +76,14 @@ export async function handleWarmBatch(batch: MessageBatch<unknown>, app: AppCont
     if ("invalid" in body) {
       // Poison: retrying cannot fix it. Keep it for the operator and say so.
       log.info("warm_message_invalid", { messageId: msg.id, reason: body.invalid });
-      await keepDeadLetter(app, { runId: null, routeIds: [], dates: [], reason: `invalid message: ${body.invalid}`, deadAt: new Date().toISOString(), body: msg.body });
+      await keepDeadLetter(app, {
+        runId: null,
+        routeIds: [],
+        dates: [],
+        reason: `invalid message: ${body.invalid}`,
+        deadAt: new Date().toISOString(),
+        body: msg.body,
+      });
       msg.ack();
     } else {
       valid.push({ msg, body });
@@ -161,7 +168,9 @@ async function processMessages(app: AppContext, items: Item[]): Promise<{ item: 
   }
   const tWrite = Date.now();
   const written = await Promise.allSettled(writes);
-  written.forEach((w, i) => results.push({ item: writing[i]!, error: w.status === "fulfilled" ? null : `write failed: ${(w.reason as Error)?.message ?? w.reason}` }));
+  written.forEach((w, i) =>
+    results.push({ item: writing[i]!, error: w.status === "fulfilled" ? null : `write failed: ${(w.reason as Error)?.message ?? w.reason}` }),
+  );
   log.info("warm_batch", {
     messages: items.length,
     routes: allIds.length,
@@ -213,7 +222,14 @@ async function writeMessage(app: AppContext, { item, outcomes, missing }: Scored
   const history: HistoryRow[] = [];
   for (const o of outcomes) {
     const facts = o.ok ? o.scores.find((f) => f.date === today) : undefined;
-    if (facts) history.push({ routeId: facts.route_id, date: today, riskScore: pyRound(facts.risk_score, 1), colorCode: facts.color_code, computedAt: facts.computed_at });
+    if (facts)
+      history.push({
+        routeId: facts.route_id,
+        date: today,
+        riskScore: pyRound(facts.risk_score, 1),
+        colorCode: facts.color_code,
+        computedAt: facts.computed_at,
+      });
   }
   await writeHistory(app.sql, history);
   const { counted, finished } = await store.recordMessage(outcome, (p) => addScoreWritesBulk(p, writes, ttl));
@@ -221,7 +237,9 @@ async function writeMessage(app: AppContext, { item, outcomes, missing }: Scored
   let followIds = followUp?.routeIds ?? null;
   if (!counted) {
     const field = pendingField({ index: body.index, attempt: body.attempt + 1 });
-    const registered = await app.warming.cache.run("run_follow_up", (r) => r.hget<string>(keys.runPending(body.runId), field), { timeoutMs: BACKGROUND_TIMEOUT_MS });
+    const registered = await app.warming.cache.run("run_follow_up", (r) => r.hget<string>(keys.runPending(body.runId), field), {
+      timeoutMs: BACKGROUND_TIMEOUT_MS,
+    });
     followIds = registered ? decodeIds(String(registered)) : null;
   }
   if (followIds?.length) {
@@ -234,7 +252,9 @@ async function writeMessage(app: AppContext, { item, outcomes, missing }: Scored
 }
 
 export async function logFinished(app: AppContext, runId: string) {
-  const run = await runStore(app).get(runId).catch(() => null);
+  const run = await runStore(app)
+    .get(runId)
+    .catch(() => null);
   if (!run) return;
   log.info("warm_run_finished", {
     runId: run.id,
@@ -256,7 +276,14 @@ export async function handleDeadLetterBatch(batch: MessageBatch<unknown>, app: A
     const body = parse(msg);
     try {
       if ("invalid" in body) {
-        await keepDeadLetter(app, { runId: null, routeIds: [], dates: [], reason: `invalid message: ${body.invalid}`, deadAt: new Date().toISOString(), body: msg.body });
+        await keepDeadLetter(app, {
+          runId: null,
+          routeIds: [],
+          dates: [],
+          reason: `invalid message: ${body.invalid}`,
+          deadAt: new Date().toISOString(),
+          body: msg.body,
+        });
         log.info("warm_dead_letter", { messageId: msg.id, reason: body.invalid });
         msg.ack();
         continue;

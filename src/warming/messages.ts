@@ -33,10 +33,14 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
 }
 
 /** Exponential backoff for retries: base, 2·base, 4·base … capped at 5 minutes. */
-export const backoffSeconds = (attempt: number, baseSeconds: number) =>
-  Math.min(300, baseSeconds * 2 ** Math.max(0, attempt - 1));
+export const backoffSeconds = (attempt: number, baseSeconds: number) => Math.min(300, baseSeconds * 2 ** Math.max(0, attempt - 1));
 
 /** Route ids as stored in a pending entry or a dead letter: "12,13,14". */
 export const encodeIds = (ids: readonly number[]) => ids.join(",");
 export const decodeIds = (text: string): number[] =>
-  text === "" ? [] : text.split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  text === ""
+    ? []
+    : text
+        .split(",")
+        .map(Number)
+        .filter((n) => Number.isInteger(n) && n > 0);

@@ -175,7 +175,10 @@ redis.call('DEL', KEYS[4])
 return 1`;
 
 export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   return `${stamp}-${crypto.randomUUID().slice(0, 8)}`;
 }
 
@@ -477,7 +480,13 @@ function toRecord(h: Record<string, string>, failedHash: Record<string, string>,
     scope: (str("scope") ?? "routes") as RunScope,
     dates,
     routes: { total, done, failed, retrying: Math.max(0, int("retrying_routes")), pending: Math.max(0, total - done - failed) },
-    scores: { total: total * days, done: int("scores_done"), failed: failed * days, fallback: int("scores_fallback"), withoutClimate: int("scores_no_climate") },
+    scores: {
+      total: total * days,
+      done: int("scores_done"),
+      failed: failed * days,
+      fallback: int("scores_fallback"),
+      withoutClimate: int("scores_no_climate"),
+    },
     progressPercent: total === 0 ? (finishedAt ? 100 : 0) : Math.round(((done + failed) / total) * 1000) / 10,
     failedRoutes,
     failedRoutesOmitted: int("failed_omitted"),

@@ -64,7 +64,14 @@ export async function startRun(app: AppContext, opts: StartRunOptions): Promise<
   const tick = opts.scheduledTime !== undefined ? new Date(opts.scheduledTime).toISOString() : undefined;
   const tickKey = tick ? keys.tickLock(tick) : null;
   const releaseTick = async () => {
-    if (tickKey) await app.warming.cache.eval("tick_release", `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, [tickKey], [runId], { timeoutMs: BACKGROUND_TIMEOUT_MS });
+    if (tickKey)
+      await app.warming.cache.eval(
+        "tick_release",
+        `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
+        [tickKey],
+        [runId],
+        { timeoutMs: BACKGROUND_TIMEOUT_MS },
+      );
   };
 
   if (tickKey) {

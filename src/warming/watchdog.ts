@@ -90,7 +90,9 @@ async function autoReplay(app: AppContext, now: Date, waitUntil?: (p: Promise<un
   const letters = rawLetters
     .map((raw) => ({ raw: typeof raw === "string" ? raw : JSON.stringify(raw), letter: parseLetter(raw) }))
     .filter((l): l is { raw: string; letter: DeadLetter } => !!l.letter && l.letter.routeIds.length > 0 && !l.letter.autoReplayed && ripe(l.letter.deadAt));
-  const abandoned = (await store.list(50)).filter((r) => r.status === "abandoned" && r.trigger !== "auto-replay" && !r.replayedBy && ripe(r.finishedAt) && (r.missingRoutes?.count ?? 0) > 0);
+  const abandoned = (await store.list(50)).filter(
+    (r) => r.status === "abandoned" && r.trigger !== "auto-replay" && !r.replayedBy && ripe(r.finishedAt) && (r.missingRoutes?.count ?? 0) > 0,
+  );
   if (letters.length === 0 && abandoned.length === 0) return null;
 
   // Only when the backing services are back: Redis answered above; ask Postgres.

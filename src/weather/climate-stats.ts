@@ -17,7 +17,9 @@ export interface ArchiveDaily {
 const MIN_VALUES = 30;
 
 function weightedMeanStd(values: (number | null)[], weights: Float64Array): [number, number] | null {
-  let sw = 0, swx = 0, n = 0;
+  let sw = 0,
+    swx = 0,
+    n = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v === null || v === undefined) continue;
@@ -82,7 +84,8 @@ export interface MonthlyStat {
 }
 
 function plain(values: (number | null)[], take: boolean[]): MonthlyFactor {
-  let n = 0, sum = 0;
+  let n = 0,
+    sum = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!take[i] || v === null || v === undefined) continue;

@@ -135,11 +135,15 @@ export const HOURLY_VARIABLES = ["temperature_2m", "precipitation", "wind_speed_
 const series = z.array(z.number().nullable());
 const block = <V extends readonly string[]>(vars: V) =>
   z
-    .object({ time: z.array(z.string()), ...Object.fromEntries(vars.map((v) => [v, series])) } as { time: z.ZodArray<z.ZodString> } & Record<V[number], typeof series>)
+    .object({ time: z.array(z.string()), ...Object.fromEntries(vars.map((v) => [v, series])) } as { time: z.ZodArray<z.ZodString> } & Record<
+      V[number],
+      typeof series
+    >)
     .superRefine((b, ctx) => {
       const rec = b as unknown as Record<string, unknown[]>;
       for (const v of vars) {
-        if (rec[v]!.length !== rec.time!.length) ctx.addIssue({ code: "custom", path: [v], message: `has ${rec[v]!.length} values for ${rec.time!.length} times` });
+        if (rec[v]!.length !== rec.time!.length)
+          ctx.addIssue({ code: "custom", path: [v], message: `has ${rec[v]!.length} values for ${rec.time!.length} times` });
       }
     });
 
@@ -235,8 +239,12 @@ async function getJson(url: string, endpoint: Endpoint, opts: RequestOptions): P
   }
   try {
     return await res.json();
-  } catch (e) {
-    throw new UpstreamUnavailable("weather", new WeatherResponseInvalid(`Open-Meteo ${endpoint} returned invalid JSON`), `Open-Meteo ${endpoint} returned invalid JSON`);
+  } catch {
+    throw new UpstreamUnavailable(
+      "weather",
+      new WeatherResponseInvalid(`Open-Meteo ${endpoint} returned invalid JSON`),
+      `Open-Meteo ${endpoint} returned invalid JSON`,
+    );
   }
 }
 
@@ -319,17 +327,33 @@ export async function fetchHourlyForecasts(
 ): Promise<HourlySeries[]> {
   const query = `start_date=${startDate}&end_date=${endDate}&hourly=${HOURLY_VARIABLES.join(",")}`;
   const parsed = await fetchLocations(source, "forecast", ForecastHourlyLocation, locations, query, opts);
-  return parsed.map((loc) => ({ timezone: loc.timezone as string, utcOffsetSeconds: loc.utc_offset_seconds as number, ...(loc.hourly as Row) }) as HourlySeries);
+  return parsed.map(
+    (loc) => ({ timezone: loc.timezone as string, utcOffsetSeconds: loc.utc_offset_seconds as number, ...(loc.hourly as Row) }) as HourlySeries,
+  );
 }
 
 /** One location's daily forecast (kept for tools and tests). */
-export async function fetchForecast(baseUrl: string | OpenMeteoSource, latitude: number, longitude: number, startDate: string, endDate: string, timeoutMs = 10_000) {
+export async function fetchForecast(
+  baseUrl: string | OpenMeteoSource,
+  latitude: number,
+  longitude: number,
+  startDate: string,
+  endDate: string,
+  timeoutMs = 10_000,
+) {
   const source = typeof baseUrl === "string" ? { forecastUrl: baseUrl, archiveUrl: baseUrl } : baseUrl;
   return (await fetchDailyForecasts(source, [{ latitude, longitude }], startDate, endDate, { timeoutMs }))[0]!;
 }
 
 /** One location's archive series (kept for tools and tests). */
-export async function fetchArchive(baseUrl: string | OpenMeteoSource, latitude: number, longitude: number, startDate: string, endDate: string, timeoutMs = 15_000) {
+export async function fetchArchive(
+  baseUrl: string | OpenMeteoSource,
+  latitude: number,
+  longitude: number,
+  startDate: string,
+  endDate: string,
+  timeoutMs = 15_000,
+) {
   const source = typeof baseUrl === "string" ? { forecastUrl: baseUrl, archiveUrl: baseUrl } : baseUrl;
   return (await fetchArchives(source, [{ latitude, longitude }], startDate, endDate, { timeoutMs }))[0]!;
 }

@@ -291,16 +291,22 @@ export class WeatherService {
       return outcome.value ? hoursOf(outcome.value as HourlySeries, date) : null;
     })();
     if (opts.deadlineMs === undefined) return work;
-    return this.withDeadline(work, opts, () => {
-      const hit = this.memoGet(key);
-      return hit ? hoursOf(hit.value as HourlySeries, date) : null;
-    }, "hourly");
+    return this.withDeadline(
+      work,
+      opts,
+      () => {
+        const hit = this.memoGet(key);
+        return hit ? hoursOf(hit.value as HourlySeries, date) : null;
+      },
+      "hourly",
+    );
   }
 
   /** Monthly weather volatility of a point (v1 §3.11) from its climate cell's archive, or null. */
   async monthlyVolatility(latitude: number, longitude: number, referenceDate: string, opts: WeatherCallOptions = {}): Promise<MonthlyVolatility | null> {
     const cc = climateCell(latitude, longitude);
-    const toResult = (v: ClimateValue | null) => (v ? { source: "open_meteo_archive" as const, windowStart: v.windowStart, windowEnd: v.windowEnd, referenceDate, months: v.monthly } : null);
+    const toResult = (v: ClimateValue | null) =>
+      v ? { source: "open_meteo_archive" as const, windowStart: v.windowStart, windowEnd: v.windowEnd, referenceDate, months: v.monthly } : null;
     const work = this.climateFor([cc], this.waitLimit(opts)).then((m) => toResult(m.get(cc.key)?.value ?? null));
     if (opts.deadlineMs === undefined) return work;
     return this.withDeadline(work, opts, () => toResult((this.memoGet(this.keys.climate(cc.key))?.value as ClimateValue) ?? null), "monthlyVolatility");
@@ -326,7 +332,10 @@ export class WeatherService {
   private async load(cells: GridCell[], window: { start: string; end: string }, maxWaitMs: number): Promise<Map<string, CellWeather>> {
     const climateCells = [...new Map(cells.map((c) => climateCell(c.latitude, c.longitude)).map((c) => [c.key, c])).values()];
     const fKeys = cells.map((c) => this.keys.forecast(c.key, window.start, window.end));
-    await this.readRedis([...fKeys, ...climateCells.flatMap((c) => [this.keys.climate(c.key), this.keys.climateFailure(c.key)])], this.climateTtls(climateCells));
+    await this.readRedis(
+      [...fKeys, ...climateCells.flatMap((c) => [this.keys.climate(c.key), this.keys.climateFailure(c.key)])],
+      this.climateTtls(climateCells),
+    );
 
     const toStore: [string, unknown, number][] = [];
     const [forecasts, climates] = await Promise.all([
@@ -393,12 +402,17 @@ export class WeatherService {
   /** Climate statistics per climate cell: cache, recent failure, or archive batches sized by the budget. */
   private async climateFor(cells: GridCell[], maxWaitMs: number, toStore?: [string, unknown, number][]): Promise<Map<string, Outcome<ClimateValue>>> {
     const store = toStore ?? [];
-    if (!toStore) await this.readRedis(cells.flatMap((c) => [this.keys.climate(c.key), this.keys.climateFailure(c.key)]), this.climateTtls(cells));
+    if (!toStore)
+      await this.readRedis(
+        cells.flatMap((c) => [this.keys.climate(c.key), this.keys.climateFailure(c.key)]),
+        this.climateTtls(cells),
+      );
     const out = new Map<string, Outcome<ClimateValue>>();
     const wanted: GridCell[] = [];
     for (const c of cells) {
       const failed = this.memoGet(this.keys.climateFailure(c.key));
-      if (failed && !this.memoGet(this.keys.climate(c.key))) out.set(c.key, { value: null, error: `${String(failed.value)} (cached failure)`, status: "unavailable" });
+      if (failed && !this.memoGet(this.keys.climate(c.key)))
+        out.set(c.key, { value: null, error: `${String(failed.value)} (cached failure)`, status: "unavailable" });
       else wanted.push(c);
     }
     const end = addDays(todayUtc(new Date(this.now())), -ARCHIVE_LAG_DAYS);
@@ -413,7 +427,9 @@ export class WeatherService {
         const series = await this.call("archive", perLocation * batch.length, maxWaitMs, () =>
           fetchArchives(this.source, batch, start, end, { timeoutMs: this.opts.archiveTimeoutMs, now: this.now }),
         );
-        return series.map((daily): ClimateValue => ({ windowStart: start, windowEnd: end, byMonth: climateStatsByMonth(daily), monthly: monthlyVolatility(daily) }));
+        return series.map(
+          (daily): ClimateValue => ({ windowStart: start, windowEnd: end, byMonth: climateStatsByMonth(daily), monthly: monthlyVolatility(daily) }),
+        );
       },
       store,
     );
@@ -493,7 +509,8 @@ export class WeatherService {
     try {
       for (let attempt = 0; ; attempt++) {
         for (let waitMs = this.budget.reserve(weight, this.now()); waitMs > 0; waitMs = this.budget.reserve(weight, this.now())) {
-          if (this.now() + waitMs > giveUpAt) throw new WeatherDeferred(`weather deferred: the Open-Meteo call budget frees up in ${Math.ceil(waitMs / 1000)} s`);
+          if (this.now() + waitMs > giveUpAt)
+            throw new WeatherDeferred(`weather deferred: the Open-Meteo call budget frees up in ${Math.ceil(waitMs / 1000)} s`);
           await this.sleep(waitMs);
         }
         if (kind === "forecast") this.counters.forecastFetches++;
@@ -509,7 +526,13 @@ export class WeatherService {
           if (!(e instanceof WeatherRateLimited)) throw e;
           this.counters.rateLimited++;
           this.budget.pause(this.now() + e.retryAfterSeconds * 1000);
-          log.warn("weather_rate_limited", { kind, window: e.window, retryAfterSeconds: e.retryAfterSeconds, attempt, willRetry: attempt < MAX_RATE_LIMIT_RETRIES && this.now() + e.retryAfterSeconds * 1000 <= giveUpAt });
+          log.warn("weather_rate_limited", {
+            kind,
+            window: e.window,
+            retryAfterSeconds: e.retryAfterSeconds,
+            attempt,
+            willRetry: attempt < MAX_RATE_LIMIT_RETRIES && this.now() + e.retryAfterSeconds * 1000 <= giveUpAt,
+          });
           // Retried once, and only when the window resets within the caller's patience (a minute,
           // a concurrency slot); an hourly or daily refusal is reported at once.
           if (attempt >= MAX_RATE_LIMIT_RETRIES || this.now() + e.retryAfterSeconds * 1000 > giveUpAt) throw e;
@@ -523,7 +546,12 @@ export class WeatherService {
   // ---- cache plumbing ---------------------------------------------------------------------------
 
   private climateTtls(cells: GridCell[]): Record<string, number> {
-    return Object.fromEntries(cells.flatMap((c) => [[this.keys.climate(c.key), CLIMATE_TTL_SECONDS], [this.keys.climateFailure(c.key), CLIMATE_FAILURE_TTL_SECONDS]]));
+    return Object.fromEntries(
+      cells.flatMap((c) => [
+        [this.keys.climate(c.key), CLIMATE_TTL_SECONDS],
+        [this.keys.climateFailure(c.key), CLIMATE_FAILURE_TTL_SECONDS],
+      ]),
+    );
   }
 
   private async readRedis(keys: string[], ttls: Record<string, number>) {
@@ -559,7 +587,14 @@ export class WeatherService {
 
   private async cached(key: string, ttlSeconds: number, load: () => Promise<unknown>): Promise<Outcome<unknown>> {
     const toStore: [string, unknown, number][] = [];
-    const [outcome] = await this.batched([{ latitude: 0, longitude: 0, key }], () => key, ttlSeconds, 1, async () => [await load()], toStore);
+    const [outcome] = await this.batched(
+      [{ latitude: 0, longitude: 0, key }],
+      () => key,
+      ttlSeconds,
+      1,
+      async () => [await load()],
+      toStore,
+    );
     await this.writeRedis(toStore);
     return outcome!;
   }

@@ -10,7 +10,6 @@
  * Screenshots of each screen go to test/browser/artifacts/ (gitignored); with
  * CONSOLE_DOCS_SCREENSHOT=1 the runs screen is also written to docs/console.png.
  */
-import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { isLoopback, openBrowser, ROOT, startConsoleStack, withSql, type Browsing, type ConsoleStack } from "./harness.ts";
@@ -36,7 +35,11 @@ const admin = async (path: string, init: RequestInit = {}) => {
 };
 const text = async (selector: string) => ((await b.page.textContent(selector)) ?? "").trim();
 const waitForText = (selector: string, pattern: RegExp) =>
-  b.page.waitForFunction(({ selector, source }) => new RegExp(source).test(document.querySelector(selector)?.textContent ?? ""), { selector, source: pattern.source }, { timeout: 60_000 });
+  b.page.waitForFunction(
+    ({ selector, source }) => new RegExp(source).test(document.querySelector(selector)?.textContent ?? ""),
+    { selector, source: pattern.source },
+    { timeout: 60_000 },
+  );
 
 /** The map index of a date, read straight from Redis: route id → "risk|color|computed". */
 async function mapIndex(date: string): Promise<Record<string, string>> {
@@ -64,7 +67,10 @@ async function setUp() {
   await withSql(s.databaseUrl, async (c) => {
     await c.query("BEGIN");
     await c.query("ALTER TABLE routes DROP CONSTRAINT routes_latitude_check");
-    await c.query("INSERT INTO routes (route_id, name, latitude, longitude, accident_count) VALUES ($1, 'Console test: corrupted latitude', 'NaN', -105.5, 0)", [BROKEN_ROUTE]);
+    await c.query(
+      "INSERT INTO routes (route_id, name, latitude, longitude, accident_count) VALUES ($1, 'Console test: corrupted latitude', 'NaN', -105.5, 0)",
+      [BROKEN_ROUTE],
+    );
     await c.query("ALTER TABLE routes ADD CONSTRAINT routes_latitude_check CHECK (latitude IS NULL OR latitude BETWEEN -90 AND 90) NOT VALID");
     await c.query("COMMIT");
   });
@@ -137,11 +143,14 @@ describe("the console in Chromium", () => {
     const row = `#runs-body tr[data-run-id="${runId}"]`;
     const seen: number[] = [];
     await expect
-      .poll(async () => {
-        const value = await page.getAttribute(`${row} progress`, "value").catch(() => null);
-        if (value !== null) seen.push(Number(value));
-        return page.getAttribute(row, "data-status").catch(() => null);
-      }, { timeout: 60_000, interval: 150 })
+      .poll(
+        async () => {
+          const value = await page.getAttribute(`${row} progress`, "value").catch(() => null);
+          if (value !== null) seen.push(Number(value));
+          return page.getAttribute(row, "data-status").catch(() => null);
+        },
+        { timeout: 60_000, interval: 150 },
+      )
       .toBe("succeeded");
     expect(seen.length).toBeGreaterThan(0);
     expect(seen).toEqual([...seen].sort((x, y) => x - y)); // never goes backwards
@@ -162,7 +171,15 @@ describe("the console in Chromium", () => {
     const holder = "20300101T000000Z-c0ffee00";
     // "Another run": the one-run lock, its record and a live heartbeat (without the heartbeat the
     // Worker rightly treats the lock as abandoned and proceeds).
-    await s.redis!.hset(keys.run(holder), { id: holder, trigger: "manual", scope: "top", dates: "[]", routes_total: "1", messages: "1", created_at: new Date().toISOString() });
+    await s.redis!.hset(keys.run(holder), {
+      id: holder,
+      trigger: "manual",
+      scope: "top",
+      dates: "[]",
+      routes_total: "1",
+      messages: "1",
+      created_at: new Date().toISOString(),
+    });
     await s.redis!.expire(keys.run(holder), 120);
     await s.redis!.set(keys.runAlive(holder), "1", "EX", 120);
     await s.redis!.set(keys.activeRun, holder, "EX", 120);
@@ -238,7 +255,13 @@ describe("the console in Chromium", () => {
     const schedule = (await admin("/admin/schedule")).body;
 
     const rows = await page.$$eval("#cache-body tr", (trs) =>
-      trs.map((tr) => ({ date: tr.getAttribute("data-date"), cached: Number(tr.getAttribute("data-cached")), expected: Number(tr.getAttribute("data-expected")), text: tr.textContent })));
+      trs.map((tr) => ({
+        date: tr.getAttribute("data-date"),
+        cached: Number(tr.getAttribute("data-cached")),
+        expected: Number(tr.getAttribute("data-expected")),
+        text: tr.textContent,
+      })),
+    );
     expect(rows).toHaveLength(7);
     expect(rows.map((r) => r.date)).toEqual(stats.cache.dates.map((d: { date: string }) => d.date));
     expect(rows[0]!.date).toBe(today);
@@ -250,7 +273,11 @@ describe("the console in Chromium", () => {
     expect(await text("#cache-summary")).toContain(`${TOP * 7} / ${TOP * 7} keys`);
 
     const counters = await page.$$eval("#counters-body tr", (trs) =>
-      trs.map((tr) => ({ hits: Number(tr.querySelector("[data-hits]")?.getAttribute("data-hits")), misses: Number(tr.querySelector("[data-misses]")?.getAttribute("data-misses")) })));
+      trs.map((tr) => ({
+        hits: Number(tr.querySelector("[data-hits]")?.getAttribute("data-hits")),
+        misses: Number(tr.querySelector("[data-misses]")?.getAttribute("data-misses")),
+      })),
+    );
     expect(counters).toEqual([
       { hits: stats.counters.today.hits, misses: stats.counters.today.misses },
       { hits: stats.counters.total.hits, misses: stats.counters.total.misses },
@@ -260,12 +287,19 @@ describe("the console in Chromium", () => {
 
     // The next four ticks: UTC as the Worker gave them, and the browser's zone (America/Denver).
     const ticks = await page.$$eval("#schedule-body tr", (trs) =>
-      trs.map((tr) => ({ iso: tr.getAttribute("data-tick"), utc: tr.querySelector("[data-zone=utc]")?.textContent, local: tr.querySelector("[data-zone=local]")?.textContent })));
+      trs.map((tr) => ({
+        iso: tr.getAttribute("data-tick"),
+        utc: tr.querySelector("[data-zone=utc]")?.textContent,
+        local: tr.querySelector("[data-zone=local]")?.textContent,
+      })),
+    );
     expect(ticks.map((t) => t.iso)).toEqual(schedule.next);
     expect(ticks).toHaveLength(4);
     for (const t of ticks) {
       const at = new Date(t.iso!);
-      const offset = new Intl.DateTimeFormat("en-US", { timeZone: LOCAL_ZONE, timeZoneName: "longOffset" }).formatToParts(at).find((p) => p.type === "timeZoneName")!.value;
+      const offset = new Intl.DateTimeFormat("en-US", { timeZone: LOCAL_ZONE, timeZoneName: "longOffset" })
+        .formatToParts(at)
+        .find((p) => p.type === "timeZoneName")!.value;
       const [, sign, hh, mm] = /^GMT([+-])(\d\d):(\d\d)$/.exec(offset)!;
       const local = new Date(at.getTime() + (sign === "-" ? -1 : 1) * (Number(hh) * 60 + Number(mm)) * 60_000);
       const fmt = (d: Date) => `${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 16)}`;
@@ -281,7 +315,14 @@ describe("the console in Chromium", () => {
     await page.click("nav a[data-view=map]");
     await page.waitForSelector("#risk-plot");
     const marks = async () =>
-      page.$$eval("#risk-plot .mark", (els) => els.map((el) => ({ id: el.getAttribute("data-route-id")!, fill: el.getAttribute("fill"), risk: el.getAttribute("data-risk"), color: el.getAttribute("data-color") })));
+      page.$$eval("#risk-plot .mark", (els) =>
+        els.map((el) => ({
+          id: el.getAttribute("data-route-id")!,
+          fill: el.getAttribute("fill"),
+          risk: el.getAttribute("data-risk"),
+          color: el.getAttribute("data-color"),
+        })),
+      );
 
     const index = await mapIndex(today);
     const drawn = await marks();

@@ -48,8 +48,13 @@ export interface ConsoleStack {
 
 /** The keys the stack's Worker writes: cleared first, so earlier tests' runs and scores are not shown. */
 const STACK_KEY_PATTERNS = [
-  `${keyPrefixes.warm}*`, `${keyPrefixes.score}*`, `${keyPrefixes.scoreDetail}*`, `${keyPrefixes.mapIndex}*`,
-  keys.cacheCounters, `${keyPrefixes.lock}*`, `${keyPrefixes.predict}*`,
+  `${keyPrefixes.warm}*`,
+  `${keyPrefixes.score}*`,
+  `${keyPrefixes.scoreDetail}*`,
+  `${keyPrefixes.mapIndex}*`,
+  keys.cacheCounters,
+  `${keyPrefixes.lock}*`,
+  `${keyPrefixes.predict}*`,
 ];
 
 async function clearStackKeys(redis: Redis): Promise<void> {
@@ -169,7 +174,7 @@ export async function openBrowser(opts: { timezoneId: string }): Promise<Browsin
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: opts.timezoneId, locale: "en-US" });
   const requests: Browsing["requests"] = [];
   const pageErrors: string[] = [];
-  context.on("request", (r: Request) => requests.push({ url: r.url(), method: r.method(), authorization: r.headers()["authorization"] }));
+  context.on("request", (r: Request) => requests.push({ url: r.url(), method: r.method(), authorization: r.headers().authorization }));
   await context.route("**/*", (route) => (isLoopback(route.request().url()) ? route.continue() : route.abort("blockedbyclient")));
   const page = await context.newPage();
   page.on("pageerror", (e) => pageErrors.push(e.message));

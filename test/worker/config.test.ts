@@ -40,7 +40,11 @@ describe("configuration", () => {
       expect(detailed.checks[name]!.latencyMs).toBeGreaterThanOrEqual(0);
     }
     // A wrong token is the public view.
-    const wrong = await worker.fetch(new Request("http://edge.test/health", { headers: { Authorization: "Bearer nope" } }) as never, env, createExecutionContext());
+    const wrong = await worker.fetch(
+      new Request("http://edge.test/health", { headers: { Authorization: "Bearer nope" } }) as never,
+      env,
+      createExecutionContext(),
+    );
     expect(((await wrong.json()) as Health).checks.postgres).toEqual({ status: "ok" });
   });
 });

@@ -38,7 +38,17 @@ async function seedCatalogue() {
   await sql.query(
     `INSERT INTO routes (route_id, name, mountain_id, grade, grade_yds, type, latitude, longitude, accident_count)
      SELECT * FROM unnest($1::int[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[], $9::int[]) ON CONFLICT DO NOTHING`,
-    [r.map((x) => x.route_id), r.map((x) => x.name), r.map((x) => x.mountain_id), r.map((x) => x.grade), r.map((x) => x.grade_yds), r.map((x) => x.type), r.map((x) => x.latitude), r.map((x) => x.longitude), r.map(() => 0)],
+    [
+      r.map((x) => x.route_id),
+      r.map((x) => x.name),
+      r.map((x) => x.mountain_id),
+      r.map((x) => x.grade),
+      r.map((x) => x.grade_yds),
+      r.map((x) => x.type),
+      r.map((x) => x.latitude),
+      r.map((x) => x.longitude),
+      r.map(() => 0),
+    ],
   );
   syntheticIds = r.map((x) => Number(x.route_id));
 }
@@ -214,7 +224,10 @@ describe("score history", () => {
     ]);
     vi.spyOn(env.WARM_QUEUE, "sendBatch").mockResolvedValue(undefined as never); // the prune is what this is about
     const a = app();
-    const started = await startRun({ ...a, config: { ...a.config, historyRetentionDays: 30 } }, { trigger: "manual", routeIds: [route], now: new Date("1800-06-02T00:00:00Z") });
+    const started = await startRun(
+      { ...a, config: { ...a.config, historyRetentionDays: 30 } },
+      { trigger: "manual", routeIds: [route], now: new Date("1800-06-02T00:00:00Z") },
+    );
     expect(started.started).toBe(true);
     expect((await readHistory(a.sql, route, "1799-01-01", "1800-12-31")).map((r) => r.date)).toEqual(["1800-06-01"]);
     await a.sql.query(`DELETE FROM score_history WHERE route_id = $1 AND date < '1900-01-01'`, [route]);

@@ -85,12 +85,18 @@ describe("cron tick → queue → consumer → Upstash", () => {
     expect(done.scores).toMatchObject({ total: 1400, done: 1400, failed: 0 });
 
     // Budget: no Upstash request of the run came near Upstash's 10 MB max request size (half of it at most).
-    const upstash = (await (await fetch(`${env.UPSTASH_REDIS_REST_URL}/__standin/stats`)).json()) as { maxRequestBytes: number; maxRequestBytesLimit: number; commands: number };
+    const upstash = (await (await fetch(`${env.UPSTASH_REDIS_REST_URL}/__standin/stats`)).json()) as {
+      maxRequestBytes: number;
+      maxRequestBytesLimit: number;
+      commands: number;
+    };
     expect(upstash.maxRequestBytesLimit).toBe(10_000_000);
     expect(upstash.commands).toBeGreaterThanOrEqual(done.messages); // at least one write per message (scores go in Lua scripts)
     expect(upstash.maxRequestBytes).toBeGreaterThan(0);
     expect(upstash.maxRequestBytes).toBeLessThan(upstash.maxRequestBytesLimit / 2);
-    console.log(`budget: largest Upstash request during the warming run ${upstash.maxRequestBytes} bytes = ${((100 * upstash.maxRequestBytes) / upstash.maxRequestBytesLimit).toFixed(2)} % of ${upstash.maxRequestBytesLimit}`);
+    console.log(
+      `budget: largest Upstash request during the warming run ${upstash.maxRequestBytes} bytes = ${((100 * upstash.maxRequestBytes) / upstash.maxRequestBytesLimit).toFixed(2)} % of ${upstash.maxRequestBytesLimit}`,
+    );
     expect(done.progressPercent).toBe(100);
     expect(done.durationMs).toBeGreaterThanOrEqual(0);
 
@@ -133,15 +139,24 @@ describe("cron tick → queue → consumer → Upstash", () => {
       expect(Number(await redis.hlen(index))).toBe(flat.length / 2);
       expect(flat.length / 2).toBeGreaterThanOrEqual(200);
       const fromRun = flat.flatMap((id, i) => (i % 2 === 0 && Number(id) < 900_000 && Number(flat[i + 1]!.split("|")[2]) >= runStart ? [Number(id)] : []));
-      expect(fromRun.sort((a, b) => a - b), date).toEqual(sortedIds);
+      expect(
+        fromRun.sort((a, b) => a - b),
+        date,
+      ).toEqual(sortedIds);
       const ttl = Number(await redis.ttl(index));
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(21600);
 
       // /map serves those routes as cached (they are the busiest, so the first 200 of the world box).
-      const map = (await (await call(`/api/v2/map?bbox=-180,-90,180,90&date=${date}`)).json()) as { routes: { id: number; risk: number; color: string }[]; missing: number[] };
+      const map = (await (await call(`/api/v2/map?bbox=-180,-90,180,90&date=${date}`)).json()) as {
+        routes: { id: number; risk: number; color: string }[];
+        missing: number[];
+      };
       const listed = new Set(map.routes.map((r) => r.id));
-      expect(routeIds.filter((id) => !listed.has(id)), date).toEqual([]);
+      expect(
+        routeIds.filter((id) => !listed.has(id)),
+        date,
+      ).toEqual([]);
       expect(routeIds.filter((id) => map.missing.includes(id))).toEqual([]);
       if (date === done.dates[0]) {
         const r = map.routes.find((x) => x.id === routeIds[0])!;
@@ -156,10 +171,7 @@ describe("cron tick → queue → consumer → Upstash", () => {
     const tick = { scheduledTime: Date.UTC(2030, 0, 2, 12), cron: "0 */6 * * *" };
     const ctx = createExecutionContext();
     // Two deliveries of one tick at the same time: only one may enqueue.
-    await Promise.all([
-      worker.scheduled(createScheduledController(tick), env, ctx),
-      worker.scheduled(createScheduledController(tick), env, ctx),
-    ]);
+    await Promise.all([worker.scheduled(createScheduledController(tick), env, ctx), worker.scheduled(createScheduledController(tick), env, ctx)]);
     await waitOnExecutionContext(ctx);
     expect(sendBatch).toHaveBeenCalledTimes(1);
     const { runs } = (await (await call("/admin/runs", { headers: ADMIN })).json()) as { runs: RunRecord[] };
@@ -314,7 +326,13 @@ describe("failures", () => {
 
 describe("operator surface", () => {
   it("rejects admin calls without the bearer token", async () => {
-    for (const [method, path] of [["POST", "/admin/warm"], ["GET", "/admin/runs"], ["GET", "/admin/stats"], ["GET", "/admin/schedule"], ["POST", "/admin/dlq/replay"]] as const) {
+    for (const [method, path] of [
+      ["POST", "/admin/warm"],
+      ["GET", "/admin/runs"],
+      ["GET", "/admin/stats"],
+      ["GET", "/admin/schedule"],
+      ["POST", "/admin/dlq/replay"],
+    ] as const) {
       const res = await call(path, { method });
       expect(res.status, path).toBe(401);
       const wrong = await call(path, { method, headers: { Authorization: "Bearer nope" } });

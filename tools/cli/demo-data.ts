@@ -41,26 +41,30 @@ function badArgs(message: string): never {
   process.exit(2);
 }
 
-let values;
-try {
-  ({ values } = parseArgs({
-    args: process.argv.slice(2),
-    options: {
-      out: { type: "string" },
-      seed: { type: "string" },
-      accidents: { type: "string" },
-      routes: { type: "string" },
-      locations: { type: "string" },
-      "accidents-from": { type: "string" },
-      "no-accidents": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-    allowPositionals: false,
-  }));
-} catch (e) {
-  badArgs((e as Error).message);
+const CLI_OPTIONS = {
+  args: process.argv.slice(2),
+  options: {
+    out: { type: "string" },
+    seed: { type: "string" },
+    accidents: { type: "string" },
+    routes: { type: "string" },
+    locations: { type: "string" },
+    "accidents-from": { type: "string" },
+    "no-accidents": { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+  strict: true,
+  allowPositionals: false,
+} as const;
+
+function parseCli() {
+  try {
+    return parseArgs(CLI_OPTIONS).values;
+  } catch (e) {
+    return badArgs((e as Error).message);
+  }
 }
+const values = parseCli();
 if (values.help) {
   console.log(USAGE);
   process.exit(0);
@@ -68,7 +72,8 @@ if (values.help) {
 if (!values.out) badArgs("--out <dir> is required");
 const int = (name: string, raw: string | undefined, min: number): number | undefined => {
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || !Number.isSafeInteger(Number(raw))) badArgs(`--${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw) || Number(raw) < min || !Number.isSafeInteger(Number(raw)))
+    badArgs(`--${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
   return Number(raw);
 };
 const seed = int("seed", values.seed, 0);
@@ -109,13 +114,16 @@ try {
   const p = s.routesPerLocation;
   console.log(`demo-data: wrote the catalogue to ${r.dir} in ${seconds} s (seed ${seed ?? CATALOGUE_SEED})`);
   console.log(`  real data: ${r.accidentsFrom ?? "none (header-only accidents.csv and weather.csv)"}`);
-  for (const [file, f] of Object.entries(r.files)) console.log(`  ${file.padEnd(14)} ${String(f.rows).padStart(7)} rows  ${(f.bytes / 1e6).toFixed(1).padStart(5)} MB`);
+  for (const [file, f] of Object.entries(r.files))
+    console.log(`  ${file.padEnd(14)} ${String(f.rows).padStart(7)} rows  ${(f.bytes / 1e6).toFixed(1).padStart(5)} MB`);
   console.log(`  locations ${s.locations} (${s.real.locations} real), routes ${s.routes} (${s.real.routes} real)`);
   console.log(
     `  routes per synthetic location: max ${p.max}, median ${p.median}, mean ${p.mean}, single-route ${(p.singleShare * 100).toFixed(1)} %, ` +
       `>= 100: ${p.atLeast100}, >= 1000: ${p.atLeast1000}`,
   );
-  console.log(`  scoring points (distinct lat/lon/elevation after the mountain fallback): ${s.scoringPoints} in ${s.weatherCells} weather cells (0.01°); unlocatable routes: ${s.unlocatableRoutes}`);
+  console.log(
+    `  scoring points (distinct lat/lon/elevation after the mountain fallback): ${s.scoringPoints} in ${s.weatherCells} weather cells (0.01°); unlocatable routes: ${s.unlocatableRoutes}`,
+  );
 } catch (e) {
   if (e instanceof CatalogueOptionsError) badArgs(e.message);
   console.error(`demo-data failed: ${(e as Error).message}`);

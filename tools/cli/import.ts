@@ -19,13 +19,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { neon, neonConfig } from "@neondatabase/serverless";
-import {
-  formatRejection,
-  importDataset,
-  type ImportProgress,
-  type ImportReport,
-  type TableName,
-} from "../data/importer.ts";
+import { formatRejection, importDataset, type ImportProgress, type ImportReport, type TableName } from "../data/importer.ts";
 import { DEFAULT_DATABASE_URL, isNeonHost } from "./migrate.ts";
 
 const USAGE = `usage: npm run import -- --dir <folder>
@@ -34,7 +28,6 @@ Imports mountains.csv, routes.csv, accidents.csv and weather.csv from <folder>.
   --dir <folder>   the CSV folder (required)
   -h, --help       this help
 env: DATABASE_URL (default ${DEFAULT_DATABASE_URL}), NEON_HTTP_ENDPOINT`;
-
 
 function redact(url: URL): string {
   return `${url.hostname}:${url.port || 5432}${url.pathname}`;
@@ -45,18 +38,21 @@ function badArgs(message: string): never {
   process.exit(2);
 }
 
+const CLI_OPTIONS = {
+  args: process.argv.slice(2),
+  options: { dir: { type: "string" }, help: { type: "boolean", short: "h" } },
+  allowPositionals: false,
+  strict: true,
+} as const;
+
 function parseCli() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: process.argv.slice(2),
-      options: { dir: { type: "string" }, help: { type: "boolean", short: "h" } },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (e) {
-    badArgs((e as Error).message);
-  }
+  const values = (() => {
+    try {
+      return parseArgs(CLI_OPTIONS).values;
+    } catch (e) {
+      return badArgs((e as Error).message);
+    }
+  })();
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
@@ -114,8 +110,7 @@ function printReport(r: ImportReport) {
     c.unchanged,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
-  const fmt = (cells: readonly (string | number)[]) =>
-    cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ");
+  const fmt = (cells: readonly (string | number)[]) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ");
   console.log(fmt(head));
   for (const row of rows) console.log(fmt(row));
   const changes = Object.values(r.tables).reduce((n, c) => n + c.inserted + c.updated, 0);

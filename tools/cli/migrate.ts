@@ -20,7 +20,9 @@ export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/safeas
 
 /** Reads `NNNN_*.sql` files of a directory, in name order (synchronous). */
 export function loadMigrations(dir = "migrations"): Migration[] {
-  const files = readdirSync(dir).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /^\d{4}_.+\.sql$/.test(f))
+    .sort();
   return files.map((name) => ({ name, sql: readFileSync(path.join(dir, name), "utf8") }));
 }
 
@@ -31,11 +33,7 @@ export const isNeonHost = (databaseUrl: string) => /\.neon\.(tech|build)$/i.test
  * Runs the migrations of `dir` on `databaseUrl`. `neonHttpEndpoint` (a `/sql` URL) routes the driver
  * to a stand-in; without it, a non-Neon host gets an in-process dev/neon-http.ts for the duration.
  */
-export async function runMigrations(opts: {
-  databaseUrl: string;
-  neonHttpEndpoint?: string;
-  dir?: string;
-}): Promise<MigrateResult & { via: string }> {
+export async function runMigrations(opts: { databaseUrl: string; neonHttpEndpoint?: string; dir?: string }): Promise<MigrateResult & { via: string }> {
   const migrations = loadMigrations(opts.dir);
   let endpoint = opts.neonHttpEndpoint;
   let clientUrl = opts.databaseUrl;

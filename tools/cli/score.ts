@@ -74,7 +74,7 @@ function main(argv: string[]): number {
     }
     try {
       const result = scoreGoldenInput(parsed.data.input as GoldenInput, { debug: true });
-      process.stdout.write(JSON.stringify(result, null, pretty ? 2 : undefined) + "\n");
+      process.stdout.write(`${JSON.stringify(result, null, pretty ? 2 : undefined)}\n`);
     } catch (e) {
       process.stderr.write(`score: ${label}: scoring failed: ${(e as Error).message}\n`);
       failed++;

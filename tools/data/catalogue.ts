@@ -40,16 +40,7 @@
  */
 import { chmodSync, closeSync, copyFileSync, rmSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import {
-  checkHeader,
-  isProblem,
-  mountainsSpec,
-  parseCsv,
-  routesSpec,
-  type MountainRow,
-  type RouteRow,
-  type TableSpec,
-} from "./csv-schemas";
+import { checkHeader, isProblem, mountainsSpec, parseCsv, routesSpec, type MountainRow, type RouteRow, type TableSpec } from "./csv-schemas";
 import { validateRecord } from "./csv-schemas";
 import { gridCell } from "../../src/weather/weather-service";
 import { ACCIDENT_COLUMNS, formatCell, MOUNTAIN_COLUMNS, ROUTE_COLUMNS, Rng, WEATHER_COLUMNS, type Cell, type DemoFiles, type Format } from "./demo-data";
@@ -117,20 +108,94 @@ type Shape = "sport" | "trad" | "boulder" | "alpine" | "ice" | "mixed" | "aid" |
 
 /** Raw route types written, and the route shape (grades, lengths) each one gets. "" = NULL. */
 const RAW_TYPES: Record<string, Shape> = {
-  alpine: "alpine", trad: "trad", sport: "sport", ice: "ice", mixed: "mixed", aid: "aid", boulder: "boulder",
-  big_wall: "big_wall", unknown: "unknown", "": "none",
-  traditional: "trad", rock: "trad", yds: "trad", toprope: "sport", tr: "sport", "sport climb": "sport", "trad climb": "trad",
-  bouldering: "boulder", mountaineering: "alpine", snow: "alpine", "alpine climb": "alpine", "ice climbing": "ice", "ice climb": "ice",
-  "aid climb": "aid", "big wall": "aid",
+  alpine: "alpine",
+  trad: "trad",
+  sport: "sport",
+  ice: "ice",
+  mixed: "mixed",
+  aid: "aid",
+  boulder: "boulder",
+  big_wall: "big_wall",
+  unknown: "unknown",
+  "": "none",
+  traditional: "trad",
+  rock: "trad",
+  yds: "trad",
+  toprope: "sport",
+  tr: "sport",
+  "sport climb": "sport",
+  "trad climb": "trad",
+  bouldering: "boulder",
+  mountaineering: "alpine",
+  snow: "alpine",
+  "alpine climb": "alpine",
+  "ice climbing": "ice",
+  "ice climb": "ice",
+  "aid climb": "aid",
+  "big wall": "aid",
 };
 export const CATALOGUE_ROUTE_TYPES: readonly string[] = Object.keys(RAW_TYPES);
 
 const TYPE_MIX: Record<Kind, readonly (readonly [string, number])[]> = {
-  crag: [["sport", 44], ["trad", 38], ["boulder", 3], ["aid", 1.2], ["mixed", 0.3], ["ice", 0.3], ["unknown", 3], ["", 1.5], ["traditional", 1], ["rock", 0.6], ["yds", 0.5], ["toprope", 1.2], ["tr", 0.6], ["sport climb", 0.5], ["trad climb", 0.3]],
-  boulder_field: [["boulder", 90], ["bouldering", 2.5], ["sport", 1], ["trad", 1], ["unknown", 3], ["", 1.5]],
-  wall: [["trad", 45], ["big_wall", 14], ["aid", 10], ["sport", 18], ["unknown", 3], ["", 1], ["traditional", 0.5], ["big wall", 0.5], ["aid climb", 0.3]],
-  peak: [["alpine", 55], ["trad", 14], ["ice", 8], ["mixed", 6], ["unknown", 8], ["", 2], ["mountaineering", 2.5], ["snow", 2], ["alpine climb", 0.5], ["ice climbing", 0.3], ["rock", 0.5]],
-  ice: [["ice", 60], ["mixed", 24], ["alpine", 3], ["trad", 4], ["unknown", 3], ["", 1], ["ice climbing", 2.5], ["ice climb", 0.5]],
+  crag: [
+    ["sport", 44],
+    ["trad", 38],
+    ["boulder", 3],
+    ["aid", 1.2],
+    ["mixed", 0.3],
+    ["ice", 0.3],
+    ["unknown", 3],
+    ["", 1.5],
+    ["traditional", 1],
+    ["rock", 0.6],
+    ["yds", 0.5],
+    ["toprope", 1.2],
+    ["tr", 0.6],
+    ["sport climb", 0.5],
+    ["trad climb", 0.3],
+  ],
+  boulder_field: [
+    ["boulder", 90],
+    ["bouldering", 2.5],
+    ["sport", 1],
+    ["trad", 1],
+    ["unknown", 3],
+    ["", 1.5],
+  ],
+  wall: [
+    ["trad", 45],
+    ["big_wall", 14],
+    ["aid", 10],
+    ["sport", 18],
+    ["unknown", 3],
+    ["", 1],
+    ["traditional", 0.5],
+    ["big wall", 0.5],
+    ["aid climb", 0.3],
+  ],
+  peak: [
+    ["alpine", 55],
+    ["trad", 14],
+    ["ice", 8],
+    ["mixed", 6],
+    ["unknown", 8],
+    ["", 2],
+    ["mountaineering", 2.5],
+    ["snow", 2],
+    ["alpine climb", 0.5],
+    ["ice climbing", 0.3],
+    ["rock", 0.5],
+  ],
+  ice: [
+    ["ice", 60],
+    ["mixed", 24],
+    ["alpine", 3],
+    ["trad", 4],
+    ["unknown", 3],
+    ["", 1],
+    ["ice climbing", 2.5],
+    ["ice climb", 0.5],
+  ],
 };
 
 /**
@@ -140,8 +205,20 @@ const TYPE_MIX: Record<Kind, readonly (readonly [string, number])[]> = {
  * Alaska grades, class ratings, snow ratings; none = no grade at all.
  */
 export const GRADE_SYSTEMS = [
-  "yds", "yds_bare", "v_scale", "wi", "ai", "m", "aid",
-  "yds_rating", "yds_aid", "commitment", "alaska", "class", "snow", "none",
+  "yds",
+  "yds_bare",
+  "v_scale",
+  "wi",
+  "ai",
+  "m",
+  "aid",
+  "yds_rating",
+  "yds_aid",
+  "commitment",
+  "alaska",
+  "class",
+  "snow",
+  "none",
 ] as const;
 export type GradeSystem = (typeof GRADE_SYSTEMS)[number];
 export const PARSEABLE_GRADE_SYSTEMS: ReadonlySet<GradeSystem> = new Set(["yds", "yds_bare", "v_scale", "wi", "ai", "m", "aid"]);
@@ -168,18 +245,70 @@ export function gradeSystemOf(grade: string | null): GradeSystem {
 
 /** Grade systems per route shape, with weights (alaska only in Alaska regions). */
 const SYSTEM_MIX: Record<Shape, readonly (readonly [GradeSystem, number])[]> = {
-  sport: [["yds", 95], ["yds_bare", 2], ["yds_rating", 1.5], ["none", 1.5]],
-  trad: [["yds", 90], ["yds_rating", 6], ["yds_aid", 2], ["none", 2]],
-  boulder: [["v_scale", 96], ["none", 4]],
-  alpine: [["commitment", 35], ["class", 15], ["snow", 6], ["yds", 20], ["ai", 4], ["none", 10], ["alaska", 0]],
-  ice: [["wi", 75], ["ai", 20], ["none", 5]],
-  mixed: [["m", 85], ["wi", 10], ["none", 5]],
-  aid: [["aid", 45], ["yds_aid", 50], ["none", 5]],
-  big_wall: [["commitment", 85], ["yds_aid", 10], ["none", 5]],
-  unknown: [["none", 50], ["commitment", 15], ["class", 10], ["yds", 25]],
-  none: [["yds", 60], ["v_scale", 10], ["none", 30]],
+  sport: [
+    ["yds", 95],
+    ["yds_bare", 2],
+    ["yds_rating", 1.5],
+    ["none", 1.5],
+  ],
+  trad: [
+    ["yds", 90],
+    ["yds_rating", 6],
+    ["yds_aid", 2],
+    ["none", 2],
+  ],
+  boulder: [
+    ["v_scale", 96],
+    ["none", 4],
+  ],
+  alpine: [
+    ["commitment", 35],
+    ["class", 15],
+    ["snow", 6],
+    ["yds", 20],
+    ["ai", 4],
+    ["none", 10],
+    ["alaska", 0],
+  ],
+  ice: [
+    ["wi", 75],
+    ["ai", 20],
+    ["none", 5],
+  ],
+  mixed: [
+    ["m", 85],
+    ["wi", 10],
+    ["none", 5],
+  ],
+  aid: [
+    ["aid", 45],
+    ["yds_aid", 50],
+    ["none", 5],
+  ],
+  big_wall: [
+    ["commitment", 85],
+    ["yds_aid", 10],
+    ["none", 5],
+  ],
+  unknown: [
+    ["none", 50],
+    ["commitment", 15],
+    ["class", 10],
+    ["yds", 25],
+  ],
+  none: [
+    ["yds", 60],
+    ["v_scale", 10],
+    ["none", 30],
+  ],
 };
-const ALASKA_ALPINE_MIX: readonly (readonly [GradeSystem, number])[] = [["alaska", 55], ["commitment", 15], ["yds", 10], ["ai", 10], ["none", 10]];
+const ALASKA_ALPINE_MIX: readonly (readonly [GradeSystem, number])[] = [
+  ["alaska", 55],
+  ["commitment", 15],
+  ["yds", 10],
+  ["ai", 10],
+  ["none", 10],
+];
 
 /** (raw type, grade system) pairs the first routes are forced to, so every type and system appears. */
 const COVERAGE: readonly (readonly [string, GradeSystem])[] = [
@@ -246,7 +375,14 @@ function gradeFor(rng: Rng, shape: Shape, system: GradeSystem): Grading {
     }
     case "yds_rating": {
       const g = ydsGrade(rng, base);
-      return { grade: `${g} ${rng.weighted([["R", 5], ["X", 1], ["PG13", 3]] as const)}`, yds: g };
+      return {
+        grade: `${g} ${rng.weighted([
+          ["R", 5],
+          ["X", 1],
+          ["PG13", 3],
+        ] as const)}`,
+        yds: g,
+      };
     }
     case "yds_aid": {
       const g = ydsGrade(rng, Math.min(base, 11));
@@ -351,8 +487,16 @@ interface Region {
 }
 
 function region(
-  range: string, state: string, location: string, lat: number, lon: number, sdDeg: number, weight: number,
-  crag: readonly [number, number], peak: readonly [number, number] | null, kinds: string,
+  range: string,
+  state: string,
+  location: string,
+  lat: number,
+  lon: number,
+  sdDeg: number,
+  weight: number,
+  crag: readonly [number, number],
+  peak: readonly [number, number] | null,
+  kinds: string,
 ): Region {
   const mix = kinds.split(" ").map((kv) => {
     const [k, w] = kv.split(":");
@@ -382,7 +526,18 @@ const REGIONS_TEMPLATE = (): Region[] => [
   region("Colorado Plateau", "Arizona", "Flagstaff and Sedona", 35.05, -111.7, 0.15, 1.5, [4500, 7500], null, "crag:7 boulder_field:3"),
   region("Front Range", "Colorado", "Boulder, Eldorado Canyon and the Flatirons", 39.98, -105.3, 0.05, 5, [5500, 8500], null, "crag:7 boulder_field:3"),
   region("Front Range", "Colorado", "Clear Creek Canyon", 39.74, -105.35, 0.05, 2.5, [6000, 8000], null, "crag:8 boulder_field:2"),
-  region("Front Range", "Colorado", "Rocky Mountain National Park", 40.3, -105.65, 0.1, 3, [7800, 10500], [11000, 14259], "peak:5 crag:3 boulder_field:1 ice:1"),
+  region(
+    "Front Range",
+    "Colorado",
+    "Rocky Mountain National Park",
+    40.3,
+    -105.65,
+    0.1,
+    3,
+    [7800, 10500],
+    [11000, 14259],
+    "peak:5 crag:3 boulder_field:1 ice:1",
+  ),
   region("Front Range", "Colorado", "South Platte", 39.3, -105.2, 0.12, 2, [6500, 9000], null, "crag:8 boulder_field:2"),
   region("White River Plateau", "Colorado", "Rifle and Glenwood Springs", 39.7, -107.7, 0.1, 1.5, [5800, 7200], null, "crag:9 ice:1"),
   region("Front Range", "Colorado", "Shelf Road", 38.6, -105.22, 0.05, 1.5, [5900, 6600], null, "crag:10"),
@@ -462,9 +617,9 @@ const HEAD_AREAS: readonly { name: string; location: string; kind: Kind; lat: nu
   { name: "Rifle Mountain Park", location: "Rifle and Glenwood Springs", kind: "crag", lat: 39.7197, lon: -107.6906, elevationFt: 6500 },
   { name: "Hyalite Canyon", location: "Bozeman and Hyalite Canyon", kind: "ice", lat: 45.4833, lon: -110.9667, elevationFt: 6800 },
   { name: "Little Cottonwood Canyon", location: "Salt Lake City Canyons", kind: "crag", lat: 40.5715, lon: -111.7272, elevationFt: 6000 },
-  { name: "Joe's Valley", location: "Maple Canyon and Joe's Valley", kind: "boulder_field", lat: 39.2930, lon: -111.2899, elevationFt: 7000 },
+  { name: "Joe's Valley", location: "Maple Canyon and Joe's Valley", kind: "boulder_field", lat: 39.293, lon: -111.2899, elevationFt: 7000 },
   { name: "Stone Fort", location: "Chattanooga Area", kind: "boulder_field", lat: 35.1335, lon: -85.2391, elevationFt: 1700 },
-  { name: "Horse Pens 40", location: "Northeast Alabama", kind: "boulder_field", lat: 33.9210, lon: -86.3036, elevationFt: 1500 },
+  { name: "Horse Pens 40", location: "Northeast Alabama", kind: "boulder_field", lat: 33.921, lon: -86.3036, elevationFt: 1500 },
   { name: "Huntington Ravine", location: "North Conway and the White Mountains", kind: "ice", lat: 44.2626, lon: -71.2902, elevationFt: 4500 },
   { name: "Cathedral Ledge", location: "North Conway and the White Mountains", kind: "crag", lat: 44.0634, lon: -71.1642, elevationFt: 1150 },
   { name: "Back of the Lake", location: "Banff, Canmore and Lake Louise", kind: "crag", lat: 51.4134, lon: -116.2348, elevationFt: 5700 },
@@ -477,8 +632,8 @@ const HEAD_AREAS: readonly { name: string; location: string; kind: Kind; lat: nu
   { name: "Supercrack Buttress", location: "Indian Creek", kind: "crag", lat: 38.0305, lon: -109.5399, elevationFt: 5400 },
   { name: "Bath Rock", location: "City of Rocks and Castle Rocks", kind: "crag", lat: 42.0764, lon: -113.7044, elevationFt: 6800 },
   { name: "Liberty Bell", location: "Washington Pass and the North Cascades", kind: "peak", lat: 48.5153, lon: -120.6578, elevationFt: 7720 },
-  { name: "North Chasm View Wall", location: "Black Canyon of the Gunnison", kind: "wall", lat: 38.5828, lon: -107.7030, elevationFt: 7700 },
-  { name: "Windy Point", location: "Mount Lemmon", kind: "crag", lat: 32.3712, lon: -110.7140, elevationFt: 6600 },
+  { name: "North Chasm View Wall", location: "Black Canyon of the Gunnison", kind: "wall", lat: 38.5828, lon: -107.703, elevationFt: 7700 },
+  { name: "Windy Point", location: "Mount Lemmon", kind: "crag", lat: 32.3712, lon: -110.714, elevationFt: 6600 },
   { name: "The Bank", location: "Shelf Road", kind: "crag", lat: 38.6247, lon: -105.2266, elevationFt: 6300 },
   { name: "Keystone Canyon", location: "Valdez (Keystone Canyon)", kind: "ice", lat: 61.0875, lon: -145.9667, elevationFt: 700 },
   { name: "Ten Sleep Canyon", location: "Ten Sleep Canyon", kind: "crag", lat: 44.0544, lon: -107.3306, elevationFt: 5800 },
@@ -488,12 +643,165 @@ const HEAD_AREAS: readonly { name: string; location: string; kind: Kind; lat: nu
 ];
 
 // Names
-const ADJ = ["Crimson", "Hidden", "Silent", "Golden", "Broken", "Electric", "Lonely", "Wild", "Granite", "Midnight", "Thin", "Flying", "Lost", "Quiet", "Burning", "Falling", "Rusty", "Twisted", "Hollow", "Ancient", "Iron", "Velvet", "Paper", "Blue", "Black", "White", "Red", "Green", "Sunny", "Shady", "Windy", "Frozen", "Dancing", "Sleeping", "Howling", "Stone", "Copper", "Silver", "Crystal", "Desert", "Mystic", "Secret", "Savage", "Gentle", "Sharp", "Smooth", "Jagged", "Soaring", "Lucky", "Crazy", "Hungry", "Angry", "Happy", "Tiny", "Giant", "Northern", "Southern", "Eastern", "Western", "Upper"] as const;
-const NOUN = ["Dihedral", "Arete", "Roof", "Crack", "Flake", "Pillar", "Edge", "Corner", "Traverse", "Prow", "Slab", "Seam", "Overhang", "Ramp", "Wave", "Fin", "Tower", "Ledge", "Spire", "Cowboy", "Lizard", "Raven", "Mantle", "Groove", "Chimney", "Hand", "Finger", "Fist", "Jug", "Crimp", "Sloper", "Pocket", "Dyno", "Horn", "Nose", "Lip", "Bulge", "Scoop", "Chockstone", "Offwidth", "Squeeze", "Rattlesnake", "Coyote", "Eagle", "Hawk", "Bear", "Goat", "Wolf", "Dragon", "Ghost", "Monkey", "Thunder", "Lightning", "Storm", "River", "Canyon", "Mesa", "Moon", "Sun", "Star"] as const;
+const ADJ = [
+  "Crimson",
+  "Hidden",
+  "Silent",
+  "Golden",
+  "Broken",
+  "Electric",
+  "Lonely",
+  "Wild",
+  "Granite",
+  "Midnight",
+  "Thin",
+  "Flying",
+  "Lost",
+  "Quiet",
+  "Burning",
+  "Falling",
+  "Rusty",
+  "Twisted",
+  "Hollow",
+  "Ancient",
+  "Iron",
+  "Velvet",
+  "Paper",
+  "Blue",
+  "Black",
+  "White",
+  "Red",
+  "Green",
+  "Sunny",
+  "Shady",
+  "Windy",
+  "Frozen",
+  "Dancing",
+  "Sleeping",
+  "Howling",
+  "Stone",
+  "Copper",
+  "Silver",
+  "Crystal",
+  "Desert",
+  "Mystic",
+  "Secret",
+  "Savage",
+  "Gentle",
+  "Sharp",
+  "Smooth",
+  "Jagged",
+  "Soaring",
+  "Lucky",
+  "Crazy",
+  "Hungry",
+  "Angry",
+  "Happy",
+  "Tiny",
+  "Giant",
+  "Northern",
+  "Southern",
+  "Eastern",
+  "Western",
+  "Upper",
+] as const;
+const NOUN = [
+  "Dihedral",
+  "Arete",
+  "Roof",
+  "Crack",
+  "Flake",
+  "Pillar",
+  "Edge",
+  "Corner",
+  "Traverse",
+  "Prow",
+  "Slab",
+  "Seam",
+  "Overhang",
+  "Ramp",
+  "Wave",
+  "Fin",
+  "Tower",
+  "Ledge",
+  "Spire",
+  "Cowboy",
+  "Lizard",
+  "Raven",
+  "Mantle",
+  "Groove",
+  "Chimney",
+  "Hand",
+  "Finger",
+  "Fist",
+  "Jug",
+  "Crimp",
+  "Sloper",
+  "Pocket",
+  "Dyno",
+  "Horn",
+  "Nose",
+  "Lip",
+  "Bulge",
+  "Scoop",
+  "Chockstone",
+  "Offwidth",
+  "Squeeze",
+  "Rattlesnake",
+  "Coyote",
+  "Eagle",
+  "Hawk",
+  "Bear",
+  "Goat",
+  "Wolf",
+  "Dragon",
+  "Ghost",
+  "Monkey",
+  "Thunder",
+  "Lightning",
+  "Storm",
+  "River",
+  "Canyon",
+  "Mesa",
+  "Moon",
+  "Sun",
+  "Star",
+] as const;
 const SUFFIX = ["Direct", "Variation", "Left", "Right", "Extension", "Start", "Finish", "Traverse", "Arete", "Crack"] as const;
 const ASPECT = ["North", "South", "East", "West", "Northeast", "Northwest", "Southeast", "Southwest"] as const;
 const ALPINE_FEATURE = ["Ridge", "Buttress", "Face", "Arete", "Glacier", "Couloir", "Spur", "Gully", "Icefall", "Chimney", "Ramp", "Pillar"] as const;
-const SURNAME = ["Abbot", "Beckey", "Chouinard", "Robbins", "Harding", "Bridwell", "Croft", "Lowe", "Kor", "Hill", "Wiessner", "Underhill", "Petzoldt", "Exum", "Bradford", "Davis", "Mason", "Tucker", "Hayes", "Reed", "Carver", "Foster", "Graham", "Hunter", "Jensen", "Keller", "Lawson", "Morgan", "Nolan", "Owens"] as const;
+const SURNAME = [
+  "Abbot",
+  "Beckey",
+  "Chouinard",
+  "Robbins",
+  "Harding",
+  "Bridwell",
+  "Croft",
+  "Lowe",
+  "Kor",
+  "Hill",
+  "Wiessner",
+  "Underhill",
+  "Petzoldt",
+  "Exum",
+  "Bradford",
+  "Davis",
+  "Mason",
+  "Tucker",
+  "Hayes",
+  "Reed",
+  "Carver",
+  "Foster",
+  "Graham",
+  "Hunter",
+  "Jensen",
+  "Keller",
+  "Lawson",
+  "Morgan",
+  "Nolan",
+  "Owens",
+] as const;
 const CRAG_WORD = ["Wall", "Cliff", "Buttress", "Crag", "Tower", "Slabs", "Dome", "Bluff", "Rocks", "Ledges", "Amphitheater", "Cove"] as const;
 const SUBAREA = ["Upper", "Lower", "Left", "Right", "Main", "Far", "Back", "Central"] as const;
 
@@ -565,7 +873,11 @@ function around(rng: Rng, lat: number, lon: number, sdDeg: number): { lat: numbe
 export function apportion(total: number, weights: readonly number[]): number[] {
   const sum = weights.reduce((s, w) => s + w, 0);
   if (weights.length === 0) return [];
-  if (sum <= 0) return apportion(total, weights.map(() => 1));
+  if (sum <= 0)
+    return apportion(
+      total,
+      weights.map(() => 1),
+    );
   const exact = weights.map((w) => (total * w) / sum);
   const parts = exact.map(Math.floor);
   let rest = total - parts.reduce((s, p) => s + p, 0);
@@ -587,7 +899,10 @@ function routeCounts(rng: Rng, routes: number, locations: number, headAreas: num
   const bodyWeights: number[] = [];
   for (let i = head; i < locations; i++) bodyWeights.push(rng.chance(SINGLE_PIN_SHARE) ? 0 : Math.exp(rng.normal(0, LOGNORMAL_SIGMA)));
   const headExtra = head === 0 ? 0 : bodyWeights.length === 0 ? extra : Math.round(extra * HEAD_SHARE);
-  const headParts = apportion(headExtra, Array.from({ length: head }, (_, k) => 1 / (k + 1)));
+  const headParts = apportion(
+    headExtra,
+    Array.from({ length: head }, (_, k) => 1 / (k + 1)),
+  );
   const bodyParts = apportion(extra - headExtra, bodyWeights);
   return [...headParts, ...bodyParts].map((n) => n + 1);
 }
@@ -628,8 +943,12 @@ function readBundle(dir: string): Bundle {
   for (const f of FILES) if (!existsSync(join(dir, f))) throw new CatalogueOptionsError(`accidentsFrom ${dir}: ${f} is missing`);
   const mountains = readRows(dir, mountainsSpec);
   const routes = readRows(dir, routesSpec);
-  for (const m of mountains) if (m.mountain_id >= SYNTHETIC_MOUNTAIN_ID_BASE) throw new Error(`${dir}/mountains.csv: mountain_id ${m.mountain_id} collides with the synthetic ids (from ${SYNTHETIC_MOUNTAIN_ID_BASE})`);
-  for (const r of routes) if (r.route_id >= SYNTHETIC_ROUTE_ID_BASE) throw new Error(`${dir}/routes.csv: route_id ${r.route_id} collides with the synthetic ids (from ${SYNTHETIC_ROUTE_ID_BASE})`);
+  for (const m of mountains)
+    if (m.mountain_id >= SYNTHETIC_MOUNTAIN_ID_BASE)
+      throw new Error(`${dir}/mountains.csv: mountain_id ${m.mountain_id} collides with the synthetic ids (from ${SYNTHETIC_MOUNTAIN_ID_BASE})`);
+  for (const r of routes)
+    if (r.route_id >= SYNTHETIC_ROUTE_ID_BASE)
+      throw new Error(`${dir}/routes.csv: route_id ${r.route_id} collides with the synthetic ids (from ${SYNTHETIC_ROUTE_ID_BASE})`);
   const accidentsCsv = readFileSync(join(dir, "accidents.csv"), "utf8");
   const weatherCsv = readFileSync(join(dir, "weather.csv"), "utf8");
   return { mountains, routes, accidentsCsv, weatherCsv, accidents: countRecords(accidentsCsv), weather: countRecords(weatherCsv), dir };
@@ -648,7 +967,10 @@ interface Plan {
 
 function makePlan(options: CatalogueOptions): Plan {
   const { routes, locations } = options;
-  for (const [name, v] of [["routes", routes], ["locations", locations]] as const) {
+  for (const [name, v] of [
+    ["routes", routes],
+    ["locations", locations],
+  ] as const) {
     if (!Number.isSafeInteger(v) || v < 1) throw new CatalogueOptionsError(`${name} must be a positive integer, got ${v}`);
   }
   const bundle = options.accidentsFrom ? readBundle(options.accidentsFrom) : null;
@@ -658,9 +980,11 @@ function makePlan(options: CatalogueOptions): Plan {
   if (routes < realR) throw new CatalogueOptionsError(`routes (${routes}) is below the ${realR} real routes being bundled`);
   const synthL = locations - realM;
   const synthR = routes - realR;
-  if (synthR < synthL) throw new CatalogueOptionsError(`${synthR} synthetic routes cannot fill ${synthL} synthetic locations (every synthetic location has at least one route)`);
+  if (synthR < synthL)
+    throw new CatalogueOptionsError(`${synthR} synthetic routes cannot fill ${synthL} synthetic locations (every synthetic location has at least one route)`);
   if (synthL === 0 && synthR > 0) throw new CatalogueOptionsError(`${synthR} synthetic routes need at least one synthetic location (locations > ${realM})`);
-  if (routes > SYNTHETIC_ROUTE_ID_BASE || locations > SYNTHETIC_ROUTE_ID_BASE - SYNTHETIC_MOUNTAIN_ID_BASE) throw new CatalogueOptionsError("catalogue too large for the id ranges");
+  if (routes > SYNTHETIC_ROUTE_ID_BASE || locations > SYNTHETIC_ROUTE_ID_BASE - SYNTHETIC_MOUNTAIN_ID_BASE)
+    throw new CatalogueOptionsError("catalogue too large for the id ranges");
   return { seed: options.seed ?? CATALOGUE_SEED, routes, locations, bundle };
 }
 
@@ -767,9 +1091,7 @@ function* synthesise(plan: Plan): Generator<GeneratedLocation> {
       let type: string;
       let system: GradeSystem;
       // Coverage first: the next (type, system) pair not seen yet that fits this location.
-      const forced = coverage.length
-        ? coverage.findIndex((c) => (c.system !== "alaska" || region.alaska) && forceable(c.type, kind))
-        : -1;
+      const forced = coverage.length ? coverage.findIndex((c) => (c.system !== "alaska" || region.alaska) && forceable(c.type, kind)) : -1;
       if (forced >= 0) {
         ({ type, system } = coverage[forced]);
         coverage.splice(forced, 1);
@@ -829,7 +1151,10 @@ class StatsCollector {
   private types: Record<string, number> = {};
   private systems: Record<string, number> = {};
   private mountains = new Map<number, MountainRow>();
-  constructor(private realM: number, private realR: number) {}
+  constructor(
+    private realM: number,
+    private realR: number,
+  ) {}
 
   private point(r: RouteRow, m: MountainRow | undefined) {
     const lat = r.latitude ?? m?.latitude ?? null;
@@ -892,7 +1217,7 @@ class StatsCollector {
 // ---------------------------------------------------------------------------------------------
 
 function csvHeader(columns: readonly (readonly [string, Format])[]): string {
-  return columns.map(([c]) => c).join(",") + "\n";
+  return `${columns.map(([c]) => c).join(",")}\n`;
 }
 
 function csvLine<Row extends Record<string, unknown>>(columns: readonly (readonly [keyof Row & string, Format])[], row: Row): string {
@@ -901,7 +1226,7 @@ function csvLine<Row extends Record<string, unknown>>(columns: readonly (readonl
     const [c, f] = columns[i];
     s += (i ? "," : "") + formatCell(row[c] as Cell, f);
   }
-  return s + "\n";
+  return `${s}\n`;
 }
 
 /** Generates the catalogue in memory: typed rows, CSV texts for `importDataset`, and its statistics. */

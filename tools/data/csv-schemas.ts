@@ -108,7 +108,10 @@ function scanRecord(text: string, pos: number, line: number): Scan {
       }
       fields.push(value);
       const c = i < n ? text.charCodeAt(i) : -1;
-      if (c === COMMA) { i++; continue; }
+      if (c === COMMA) {
+        i++;
+        continue;
+      }
       if (c === -1) return { ok: true, fields, end: n, endLine: ln };
       if (c === LF) return { ok: true, fields, end: i + 1, endLine: ln };
       if (c === CR && text.charCodeAt(i + 1) === LF) return { ok: true, fields, end: i + 2, endLine: ln };
@@ -126,7 +129,10 @@ function scanRecord(text: string, pos: number, line: number): Scan {
     fields.push(text.slice(i, j));
     if (j >= n) return { ok: true, fields, end: n, endLine: ln };
     const c = text.charCodeAt(j);
-    if (c === COMMA) { i = j + 1; continue; }
+    if (c === COMMA) {
+      i = j + 1;
+      continue;
+    }
     return { ok: true, fields, end: c === LF ? j + 1 : j + 2, endLine: ln };
   }
 }
@@ -160,8 +166,16 @@ export function parseCsv(text: string): ParsedCsv {
   while (pos < n) {
     // Completely empty lines are not records.
     const c = text.charCodeAt(pos);
-    if (c === LF) { pos++; line++; continue; }
-    if (c === CR && text.charCodeAt(pos + 1) === LF) { pos += 2; line++; continue; }
+    if (c === LF) {
+      pos++;
+      line++;
+      continue;
+    }
+    if (c === CR && text.charCodeAt(pos + 1) === LF) {
+      pos += 2;
+      line++;
+      continue;
+    }
 
     const scan = scanRecord(text, pos, line);
     if (!header) {
@@ -207,7 +221,7 @@ const INT4_MAX = 2_147_483_647;
 
 /** `"1.5"`, truncated for messages. */
 export function show(value: string): string {
-  const v = value.length > 60 ? value.slice(0, 57) + "…" : value;
+  const v = value.length > 60 ? `${value.slice(0, 57)}…` : value;
   return JSON.stringify(v);
 }
 
@@ -242,11 +256,9 @@ function parseInteger(raw: string, { min = -INT4_MAX - 1, max = INT4_MAX } = {})
 
 const isEmpty = (raw: string) => raw.trim() === "";
 
-const requiredInt = (opts?: { min?: number; max?: number }) =>
-  cell((raw) => (isEmpty(raw) ? new Fail("is empty (required)") : parseInteger(raw, opts)));
+const requiredInt = (opts?: { min?: number; max?: number }) => cell((raw) => (isEmpty(raw) ? new Fail("is empty (required)") : parseInteger(raw, opts)));
 
-const optionalInt = (opts?: { min?: number; max?: number }) =>
-  cell((raw) => (isEmpty(raw) ? null : parseInteger(raw, opts)));
+const optionalInt = (opts?: { min?: number; max?: number }) => cell((raw) => (isEmpty(raw) ? null : parseInteger(raw, opts)));
 
 function parseNumber(raw: string, min?: number, max?: number): number | Fail {
   const s = raw.trim();
@@ -259,11 +271,9 @@ function parseNumber(raw: string, min?: number, max?: number): number | Fail {
   return v;
 }
 
-const optionalNumber = (min?: number, max?: number) =>
-  cell((raw) => (isEmpty(raw) ? null : parseNumber(raw, min, max)));
+const optionalNumber = (min?: number, max?: number) => cell((raw) => (isEmpty(raw) ? null : parseNumber(raw, min, max)));
 
-const requiredNumber = (min?: number, max?: number) =>
-  cell((raw) => (isEmpty(raw) ? new Fail("is empty (required)") : parseNumber(raw, min, max)));
+const requiredNumber = (min?: number, max?: number) => cell((raw) => (isEmpty(raw) ? new Fail("is empty (required)") : parseNumber(raw, min, max)));
 
 function parseDate(raw: string): string | Fail {
   const s = raw.trim();
@@ -293,7 +303,16 @@ const requiredText = () => cell((raw) => (isEmpty(raw) ? new Fail("is empty (req
 
 /** Lower-cased, spaces/hyphens to `_`; values outside `known` are kept as they are (not rejected). */
 const enumText = (_known: readonly string[]) =>
-  cell((raw) => (isEmpty(raw) ? null : checkText(raw.trim().toLowerCase().replace(/[\s-]+/g, "_"))));
+  cell((raw) =>
+    isEmpty(raw)
+      ? null
+      : checkText(
+          raw
+            .trim()
+            .toLowerCase()
+            .replace(/[\s-]+/g, "_"),
+        ),
+  );
 
 /**
  * A route type as the source wrote it, lower-cased with its whitespace collapsed — but spaces kept:
@@ -453,10 +472,18 @@ export const mountainsSpec: TableSpec<MountainRow> = {
   foreignKeys: [],
   schema: mountainSchema,
   columns: [
-    col("mountain_id", "integer", REQ), col("name", "text", REQ), col("alt_names", "text"),
-    col("elevation_ft", "double precision"), col("prominence_ft", "double precision"), col("type", "text"),
-    col("range", "text"), col("state", "text"), col("latitude", "double precision", REQ),
-    col("longitude", "double precision", REQ), col("location", "text"), col("accident_count", "integer"),
+    col("mountain_id", "integer", REQ),
+    col("name", "text", REQ),
+    col("alt_names", "text"),
+    col("elevation_ft", "double precision"),
+    col("prominence_ft", "double precision"),
+    col("type", "text"),
+    col("range", "text"),
+    col("state", "text"),
+    col("latitude", "double precision", REQ),
+    col("longitude", "double precision", REQ),
+    col("location", "text"),
+    col("accident_count", "integer"),
   ],
 };
 
@@ -467,11 +494,20 @@ export const routesSpec: TableSpec<RouteRow> = {
   foreignKeys: [{ column: "mountain_id", table: "mountains" }],
   schema: routeSchema,
   columns: [
-    col("route_id", "integer", REQ), col("name", "text", REQ), col("mountain_id", "integer", REQ),
-    col("mountain_name", "text"), col("grade", "text"), col("grade_yds", "text"),
-    col("length_ft", "double precision"), col("pitches", "integer"), col("type", "text", REQ),
-    col("first_ascent_year", "integer"), col("latitude", "double precision", REQ),
-    col("longitude", "double precision", REQ), col("accident_count", "integer"), col("mp_route_id", "bigint"),
+    col("route_id", "integer", REQ),
+    col("name", "text", REQ),
+    col("mountain_id", "integer", REQ),
+    col("mountain_name", "text"),
+    col("grade", "text"),
+    col("grade_yds", "text"),
+    col("length_ft", "double precision"),
+    col("pitches", "integer"),
+    col("type", "text", REQ),
+    col("first_ascent_year", "integer"),
+    col("latitude", "double precision", REQ),
+    col("longitude", "double precision", REQ),
+    col("accident_count", "integer"),
+    col("mp_route_id", "bigint"),
   ],
 };
 
@@ -485,11 +521,24 @@ export const accidentsSpec: TableSpec<AccidentRow> = {
   ],
   schema: accidentSchema,
   columns: [
-    col("accident_id", "integer", REQ), col("source", "text"), col("source_id", "text"), col("date", "date", REQ),
-    col("year", "integer"), col("state", "text"), col("location", "text"), col("mountain", "text"),
-    col("route", "text"), col("latitude", "double precision", REQ), col("longitude", "double precision", REQ),
-    col("accident_type", "text", REQ), col("activity", "text", REQ), col("injury_severity", "text", REQ),
-    col("age_range", "text"), col("description", "text"), col("tags", "text"), col("mountain_id", "integer", REQ),
+    col("accident_id", "integer", REQ),
+    col("source", "text"),
+    col("source_id", "text"),
+    col("date", "date", REQ),
+    col("year", "integer"),
+    col("state", "text"),
+    col("location", "text"),
+    col("mountain", "text"),
+    col("route", "text"),
+    col("latitude", "double precision", REQ),
+    col("longitude", "double precision", REQ),
+    col("accident_type", "text", REQ),
+    col("activity", "text", REQ),
+    col("injury_severity", "text", REQ),
+    col("age_range", "text"),
+    col("description", "text"),
+    col("tags", "text"),
+    col("mountain_id", "integer", REQ),
     col("route_id", "integer", REQ),
   ],
 };
@@ -501,12 +550,19 @@ export const weatherSpec: TableSpec<WeatherRow> = {
   foreignKeys: [{ column: "accident_id", table: "accidents" }],
   schema: weatherSchema,
   columns: [
-    col("weather_id", "integer", REQ), col("accident_id", "integer", REQ), col("date", "date", REQ),
-    col("latitude", "double precision", REQ), col("longitude", "double precision", REQ),
-    col("temperature_avg", "double precision", REQ), col("temperature_min", "double precision", REQ),
-    col("temperature_max", "double precision", REQ), col("wind_speed_avg", "double precision", REQ),
-    col("wind_speed_max", "double precision"), col("precipitation_total", "double precision", REQ),
-    col("visibility_avg", "double precision"), col("cloud_cover_avg", "double precision"),
+    col("weather_id", "integer", REQ),
+    col("accident_id", "integer", REQ),
+    col("date", "date", REQ),
+    col("latitude", "double precision", REQ),
+    col("longitude", "double precision", REQ),
+    col("temperature_avg", "double precision", REQ),
+    col("temperature_min", "double precision", REQ),
+    col("temperature_max", "double precision", REQ),
+    col("wind_speed_avg", "double precision", REQ),
+    col("wind_speed_max", "double precision"),
+    col("precipitation_total", "double precision", REQ),
+    col("visibility_avg", "double precision"),
+    col("cloud_cover_avg", "double precision"),
   ],
 };
 
@@ -517,9 +573,7 @@ export const TABLE_SPECS = [mountainsSpec, routesSpec, accidentsSpec, weatherSpe
 // Header and record validation
 // ---------------------------------------------------------------------------------------------
 
-export type HeaderCheck =
-  | { ok: true; indexOf: Map<string, number>; warnings: string[] }
-  | { ok: false; reason: string };
+export type HeaderCheck = { ok: true; indexOf: Map<string, number>; warnings: string[] } | { ok: false; reason: string };
 
 export function checkHeader(spec: TableSpec<any>, header: readonly string[]): HeaderCheck {
   const indexOf = new Map<string, number>();

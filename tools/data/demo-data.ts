@@ -26,7 +26,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AccidentRow, MountainRow, RouteRow, WeatherRow } from "./csv-schemas";
-import { ROUTE_TYPES } from "./csv-schemas";
+import type { ROUTE_TYPES } from "./csv-schemas";
 
 export const DEMO_SEED = 20_240_601;
 
@@ -149,36 +149,478 @@ interface Objective {
 }
 
 const OBJECTIVES: readonly Objective[] = [
-  { name: "Denali", alt: "McKinley", elevation: 20310, prominence: 20156, type: "peak", range: "Alaska Range", state: "Alaska", lat: 63.0692, lon: -151.007, location: "Denali National Park", styles: ["alpine", "mixed", "ice"], risk: 3.2, avalanche: true, park: "Denali National Park & Preserve", season: "alaska" },
-  { name: "Mount Foraker", alt: "Sultana", elevation: 17400, prominence: 7250, type: "peak", range: "Alaska Range", state: "Alaska", lat: 62.9604, lon: -151.3998, location: "Denali National Park", styles: ["alpine", "ice"], risk: 0.8, avalanche: true, park: "Denali National Park & Preserve", season: "alaska" },
-  { name: "Mount Hunter", alt: "Begguya", elevation: 14573, prominence: 4600, type: "peak", range: "Alaska Range", state: "Alaska", lat: 62.9506, lon: -151.0914, location: "Denali National Park", styles: ["mixed", "alpine"], risk: 0.8, avalanche: true, park: "Denali National Park & Preserve", season: "alaska" },
-  { name: "Mount Rainier", alt: "Tahoma", elevation: 14411, prominence: 13210, type: "peak", range: "Cascade Range", state: "Washington", lat: 46.8523, lon: -121.7603, location: "Mount Rainier National Park", styles: ["alpine", "ice", "unknown"], risk: 3, avalanche: true, park: "Mount Rainier National Park", season: "summer", maritime: true },
-  { name: "Mount Baker", alt: "Koma Kulshan", elevation: 10781, prominence: 8812, type: "peak", range: "Cascade Range", state: "Washington", lat: 48.7767, lon: -121.8144, location: "North Cascades", styles: ["alpine", "unknown"], risk: 1.2, avalanche: true, season: "summer", maritime: true },
-  { name: "Mount Shuksan", elevation: 9131, prominence: 4110, type: "peak", range: "Cascade Range", state: "Washington", lat: 48.831, lon: -121.6028, location: "North Cascades National Park", styles: ["alpine", "ice"], risk: 1, avalanche: true, season: "summer", maritime: true },
-  { name: "Mount Stuart", elevation: 9415, prominence: 5335, type: "peak", range: "Stuart Range", state: "Washington", lat: 47.4751, lon: -120.9024, location: "Alpine Lakes Wilderness", styles: ["alpine", "trad"], risk: 1, avalanche: true, season: "summer" },
-  { name: "Mount Hood", alt: "Wy'east", elevation: 11249, prominence: 7706, type: "peak", range: "Cascade Range", state: "Oregon", lat: 45.3736, lon: -121.6959, location: "Mount Hood Wilderness", styles: ["alpine", "ice", "unknown"], risk: 2, avalanche: true, season: "summer", maritime: true },
-  { name: "Mount Shasta", elevation: 14179, prominence: 9772, type: "peak", range: "Cascade Range", state: "California", lat: 41.4092, lon: -122.1949, location: "Shasta-Trinity National Forest", styles: ["alpine", "unknown"], risk: 1.3, avalanche: true, season: "summer" },
-  { name: "Mount Whitney", elevation: 14505, prominence: 10075, type: "peak", range: "Sierra Nevada", state: "California", lat: 36.5785, lon: -118.2923, location: "Sequoia National Park", styles: ["alpine", "trad"], risk: 1.2, avalanche: true, park: "Sequoia & Kings Canyon National Parks", season: "summer" },
-  { name: "Cathedral Peak", elevation: 10911, prominence: 600, type: "peak", range: "Sierra Nevada", state: "California", lat: 37.8475, lon: -119.4056, location: "Tuolumne Meadows, Yosemite National Park", styles: ["trad", "alpine"], risk: 0.8, avalanche: false, park: "Yosemite National Park", season: "summer" },
-  { name: "El Capitan", elevation: 7573, prominence: 80, type: "crag", range: "Sierra Nevada", state: "California", lat: 37.7342, lon: -119.6378, location: "Yosemite Valley", styles: ["big_wall", "aid", "trad"], risk: 2, avalanche: false, park: "Yosemite National Park", season: "crag" },
-  { name: "Half Dome", elevation: 8839, prominence: 1360, type: "peak", range: "Sierra Nevada", state: "California", lat: 37.7459, lon: -119.5332, location: "Yosemite Valley", styles: ["big_wall", "aid", "trad"], risk: 1.3, avalanche: false, park: "Yosemite National Park", season: "crag" },
-  { name: "Longs Peak", elevation: 14259, prominence: 2940, type: "peak", range: "Front Range", state: "Colorado", lat: 40.2549, lon: -105.6151, location: "Rocky Mountain National Park", styles: ["alpine", "trad", "mixed"], risk: 2.5, avalanche: true, park: "Rocky Mountain National Park", season: "summer" },
-  { name: "Capitol Peak", elevation: 14130, prominence: 1750, type: "peak", range: "Elk Mountains", state: "Colorado", lat: 39.1503, lon: -107.0829, location: "Maroon Bells-Snowmass Wilderness", styles: ["alpine", "unknown"], risk: 1.2, avalanche: true, season: "summer" },
-  { name: "Maroon Peak", elevation: 14163, prominence: 2336, type: "peak", range: "Elk Mountains", state: "Colorado", lat: 39.0708, lon: -106.989, location: "Maroon Bells-Snowmass Wilderness", styles: ["alpine", "unknown"], risk: 1.3, avalanche: true, season: "summer" },
-  { name: "Redgarden Wall", elevation: 6200, type: "crag", range: "Front Range", state: "Colorado", lat: 39.9311, lon: -105.2928, location: "Eldorado Canyon State Park", styles: ["trad", "sport"], risk: 1.4, avalanche: false, season: "crag" },
-  { name: "Ouray Ice Park", elevation: 7800, type: "crag", range: "San Juan Mountains", state: "Colorado", lat: 38.0197, lon: -107.6717, location: "Uncompahgre Gorge, Ouray", styles: ["ice", "mixed"], risk: 1, avalanche: false, season: "crag" },
-  { name: "Grand Teton", elevation: 13775, prominence: 6530, type: "peak", range: "Teton Range", state: "Wyoming", lat: 43.7412, lon: -110.8024, location: "Grand Teton National Park", styles: ["alpine", "trad", "mixed"], risk: 2.4, avalanche: true, park: "Grand Teton National Park", season: "summer" },
-  { name: "Mount Owen", elevation: 12928, prominence: 1040, type: "peak", range: "Teton Range", state: "Wyoming", lat: 43.7497, lon: -110.7998, location: "Grand Teton National Park", styles: ["alpine"], risk: 0.7, avalanche: true, park: "Grand Teton National Park", season: "summer" },
-  { name: "Teewinot Mountain", elevation: 12325, prominence: 640, type: "peak", range: "Teton Range", state: "Wyoming", lat: 43.7494, lon: -110.7732, location: "Grand Teton National Park", styles: ["alpine", "ice"], risk: 0.9, avalanche: true, park: "Grand Teton National Park", season: "summer" },
-  { name: "Pingora Peak", elevation: 11884, prominence: 500, type: "peak", range: "Wind River Range", state: "Wyoming", lat: 42.7753, lon: -109.2144, location: "Cirque of the Towers", styles: ["trad", "alpine"], risk: 0.6, avalanche: false, season: "summer" },
-  { name: "Devils Tower", alt: "Bear Lodge", elevation: 5112, prominence: 1280, type: "crag", range: "Bear Lodge Mountains", state: "Wyoming", lat: 44.5902, lon: -104.7146, location: "Devils Tower National Monument", styles: ["trad"], risk: 0.7, avalanche: false, park: "Devils Tower National Monument", season: "crag" },
-  { name: "Mount Washington", alt: "Agiocochook", elevation: 6288, prominence: 6148, type: "peak", range: "Presidential Range", state: "New Hampshire", lat: 44.2705, lon: -71.3033, location: "Huntington Ravine, White Mountains", styles: ["ice", "mixed", "alpine"], risk: 1.8, avalanche: true, season: "summer", maritime: true },
-  { name: "Cannon Cliff", elevation: 4100, type: "crag", range: "Franconia Range", state: "New Hampshire", lat: 44.1564, lon: -71.6989, location: "Franconia Notch State Park", styles: ["trad", "ice", "aid"], risk: 0.9, avalanche: false, season: "crag", maritime: true },
-  { name: "Muir Valley", elevation: 1100, type: "crag", range: "Red River Gorge", state: "Kentucky", lat: 37.7298, lon: -83.6289, location: "Red River Gorge, Wolfe County", styles: ["sport", "trad"], risk: 1.5, avalanche: false, season: "crag", maritime: true },
-  { name: "The Trapps", elevation: 1200, type: "crag", range: "Shawangunk Ridge", state: "New York", lat: 41.7397, lon: -74.1885, location: "Mohonk Preserve, New Paltz", styles: ["trad", "aid"], risk: 1.4, avalanche: false, season: "crag", maritime: true },
-  { name: "Intersection Rock", elevation: 4400, type: "crag", range: "Little San Bernardino Mountains", state: "California", lat: 34.0155, lon: -116.168, location: "Joshua Tree National Park", styles: ["trad", "sport", "boulder"], risk: 1.1, avalanche: false, park: "Joshua Tree National Park", season: "desert" },
-  { name: "Smith Rock", elevation: 3200, type: "crag", range: "Crooked River Gorge", state: "Oregon", lat: 44.3682, lon: -121.1406, location: "Smith Rock State Park, Terrebonne", styles: ["sport", "trad", "aid"], risk: 1.2, avalanche: false, season: "crag" },
-  { name: "Buttermilk Boulders", elevation: 6400, type: "boulder_field", range: "Sierra Nevada", state: "California", lat: 37.3305, lon: -118.5778, location: "Buttermilk Country, Bishop", styles: ["boulder"], risk: 0.5, avalanche: false, season: "desert" },
+  {
+    name: "Denali",
+    alt: "McKinley",
+    elevation: 20310,
+    prominence: 20156,
+    type: "peak",
+    range: "Alaska Range",
+    state: "Alaska",
+    lat: 63.0692,
+    lon: -151.007,
+    location: "Denali National Park",
+    styles: ["alpine", "mixed", "ice"],
+    risk: 3.2,
+    avalanche: true,
+    park: "Denali National Park & Preserve",
+    season: "alaska",
+  },
+  {
+    name: "Mount Foraker",
+    alt: "Sultana",
+    elevation: 17400,
+    prominence: 7250,
+    type: "peak",
+    range: "Alaska Range",
+    state: "Alaska",
+    lat: 62.9604,
+    lon: -151.3998,
+    location: "Denali National Park",
+    styles: ["alpine", "ice"],
+    risk: 0.8,
+    avalanche: true,
+    park: "Denali National Park & Preserve",
+    season: "alaska",
+  },
+  {
+    name: "Mount Hunter",
+    alt: "Begguya",
+    elevation: 14573,
+    prominence: 4600,
+    type: "peak",
+    range: "Alaska Range",
+    state: "Alaska",
+    lat: 62.9506,
+    lon: -151.0914,
+    location: "Denali National Park",
+    styles: ["mixed", "alpine"],
+    risk: 0.8,
+    avalanche: true,
+    park: "Denali National Park & Preserve",
+    season: "alaska",
+  },
+  {
+    name: "Mount Rainier",
+    alt: "Tahoma",
+    elevation: 14411,
+    prominence: 13210,
+    type: "peak",
+    range: "Cascade Range",
+    state: "Washington",
+    lat: 46.8523,
+    lon: -121.7603,
+    location: "Mount Rainier National Park",
+    styles: ["alpine", "ice", "unknown"],
+    risk: 3,
+    avalanche: true,
+    park: "Mount Rainier National Park",
+    season: "summer",
+    maritime: true,
+  },
+  {
+    name: "Mount Baker",
+    alt: "Koma Kulshan",
+    elevation: 10781,
+    prominence: 8812,
+    type: "peak",
+    range: "Cascade Range",
+    state: "Washington",
+    lat: 48.7767,
+    lon: -121.8144,
+    location: "North Cascades",
+    styles: ["alpine", "unknown"],
+    risk: 1.2,
+    avalanche: true,
+    season: "summer",
+    maritime: true,
+  },
+  {
+    name: "Mount Shuksan",
+    elevation: 9131,
+    prominence: 4110,
+    type: "peak",
+    range: "Cascade Range",
+    state: "Washington",
+    lat: 48.831,
+    lon: -121.6028,
+    location: "North Cascades National Park",
+    styles: ["alpine", "ice"],
+    risk: 1,
+    avalanche: true,
+    season: "summer",
+    maritime: true,
+  },
+  {
+    name: "Mount Stuart",
+    elevation: 9415,
+    prominence: 5335,
+    type: "peak",
+    range: "Stuart Range",
+    state: "Washington",
+    lat: 47.4751,
+    lon: -120.9024,
+    location: "Alpine Lakes Wilderness",
+    styles: ["alpine", "trad"],
+    risk: 1,
+    avalanche: true,
+    season: "summer",
+  },
+  {
+    name: "Mount Hood",
+    alt: "Wy'east",
+    elevation: 11249,
+    prominence: 7706,
+    type: "peak",
+    range: "Cascade Range",
+    state: "Oregon",
+    lat: 45.3736,
+    lon: -121.6959,
+    location: "Mount Hood Wilderness",
+    styles: ["alpine", "ice", "unknown"],
+    risk: 2,
+    avalanche: true,
+    season: "summer",
+    maritime: true,
+  },
+  {
+    name: "Mount Shasta",
+    elevation: 14179,
+    prominence: 9772,
+    type: "peak",
+    range: "Cascade Range",
+    state: "California",
+    lat: 41.4092,
+    lon: -122.1949,
+    location: "Shasta-Trinity National Forest",
+    styles: ["alpine", "unknown"],
+    risk: 1.3,
+    avalanche: true,
+    season: "summer",
+  },
+  {
+    name: "Mount Whitney",
+    elevation: 14505,
+    prominence: 10075,
+    type: "peak",
+    range: "Sierra Nevada",
+    state: "California",
+    lat: 36.5785,
+    lon: -118.2923,
+    location: "Sequoia National Park",
+    styles: ["alpine", "trad"],
+    risk: 1.2,
+    avalanche: true,
+    park: "Sequoia & Kings Canyon National Parks",
+    season: "summer",
+  },
+  {
+    name: "Cathedral Peak",
+    elevation: 10911,
+    prominence: 600,
+    type: "peak",
+    range: "Sierra Nevada",
+    state: "California",
+    lat: 37.8475,
+    lon: -119.4056,
+    location: "Tuolumne Meadows, Yosemite National Park",
+    styles: ["trad", "alpine"],
+    risk: 0.8,
+    avalanche: false,
+    park: "Yosemite National Park",
+    season: "summer",
+  },
+  {
+    name: "El Capitan",
+    elevation: 7573,
+    prominence: 80,
+    type: "crag",
+    range: "Sierra Nevada",
+    state: "California",
+    lat: 37.7342,
+    lon: -119.6378,
+    location: "Yosemite Valley",
+    styles: ["big_wall", "aid", "trad"],
+    risk: 2,
+    avalanche: false,
+    park: "Yosemite National Park",
+    season: "crag",
+  },
+  {
+    name: "Half Dome",
+    elevation: 8839,
+    prominence: 1360,
+    type: "peak",
+    range: "Sierra Nevada",
+    state: "California",
+    lat: 37.7459,
+    lon: -119.5332,
+    location: "Yosemite Valley",
+    styles: ["big_wall", "aid", "trad"],
+    risk: 1.3,
+    avalanche: false,
+    park: "Yosemite National Park",
+    season: "crag",
+  },
+  {
+    name: "Longs Peak",
+    elevation: 14259,
+    prominence: 2940,
+    type: "peak",
+    range: "Front Range",
+    state: "Colorado",
+    lat: 40.2549,
+    lon: -105.6151,
+    location: "Rocky Mountain National Park",
+    styles: ["alpine", "trad", "mixed"],
+    risk: 2.5,
+    avalanche: true,
+    park: "Rocky Mountain National Park",
+    season: "summer",
+  },
+  {
+    name: "Capitol Peak",
+    elevation: 14130,
+    prominence: 1750,
+    type: "peak",
+    range: "Elk Mountains",
+    state: "Colorado",
+    lat: 39.1503,
+    lon: -107.0829,
+    location: "Maroon Bells-Snowmass Wilderness",
+    styles: ["alpine", "unknown"],
+    risk: 1.2,
+    avalanche: true,
+    season: "summer",
+  },
+  {
+    name: "Maroon Peak",
+    elevation: 14163,
+    prominence: 2336,
+    type: "peak",
+    range: "Elk Mountains",
+    state: "Colorado",
+    lat: 39.0708,
+    lon: -106.989,
+    location: "Maroon Bells-Snowmass Wilderness",
+    styles: ["alpine", "unknown"],
+    risk: 1.3,
+    avalanche: true,
+    season: "summer",
+  },
+  {
+    name: "Redgarden Wall",
+    elevation: 6200,
+    type: "crag",
+    range: "Front Range",
+    state: "Colorado",
+    lat: 39.9311,
+    lon: -105.2928,
+    location: "Eldorado Canyon State Park",
+    styles: ["trad", "sport"],
+    risk: 1.4,
+    avalanche: false,
+    season: "crag",
+  },
+  {
+    name: "Ouray Ice Park",
+    elevation: 7800,
+    type: "crag",
+    range: "San Juan Mountains",
+    state: "Colorado",
+    lat: 38.0197,
+    lon: -107.6717,
+    location: "Uncompahgre Gorge, Ouray",
+    styles: ["ice", "mixed"],
+    risk: 1,
+    avalanche: false,
+    season: "crag",
+  },
+  {
+    name: "Grand Teton",
+    elevation: 13775,
+    prominence: 6530,
+    type: "peak",
+    range: "Teton Range",
+    state: "Wyoming",
+    lat: 43.7412,
+    lon: -110.8024,
+    location: "Grand Teton National Park",
+    styles: ["alpine", "trad", "mixed"],
+    risk: 2.4,
+    avalanche: true,
+    park: "Grand Teton National Park",
+    season: "summer",
+  },
+  {
+    name: "Mount Owen",
+    elevation: 12928,
+    prominence: 1040,
+    type: "peak",
+    range: "Teton Range",
+    state: "Wyoming",
+    lat: 43.7497,
+    lon: -110.7998,
+    location: "Grand Teton National Park",
+    styles: ["alpine"],
+    risk: 0.7,
+    avalanche: true,
+    park: "Grand Teton National Park",
+    season: "summer",
+  },
+  {
+    name: "Teewinot Mountain",
+    elevation: 12325,
+    prominence: 640,
+    type: "peak",
+    range: "Teton Range",
+    state: "Wyoming",
+    lat: 43.7494,
+    lon: -110.7732,
+    location: "Grand Teton National Park",
+    styles: ["alpine", "ice"],
+    risk: 0.9,
+    avalanche: true,
+    park: "Grand Teton National Park",
+    season: "summer",
+  },
+  {
+    name: "Pingora Peak",
+    elevation: 11884,
+    prominence: 500,
+    type: "peak",
+    range: "Wind River Range",
+    state: "Wyoming",
+    lat: 42.7753,
+    lon: -109.2144,
+    location: "Cirque of the Towers",
+    styles: ["trad", "alpine"],
+    risk: 0.6,
+    avalanche: false,
+    season: "summer",
+  },
+  {
+    name: "Devils Tower",
+    alt: "Bear Lodge",
+    elevation: 5112,
+    prominence: 1280,
+    type: "crag",
+    range: "Bear Lodge Mountains",
+    state: "Wyoming",
+    lat: 44.5902,
+    lon: -104.7146,
+    location: "Devils Tower National Monument",
+    styles: ["trad"],
+    risk: 0.7,
+    avalanche: false,
+    park: "Devils Tower National Monument",
+    season: "crag",
+  },
+  {
+    name: "Mount Washington",
+    alt: "Agiocochook",
+    elevation: 6288,
+    prominence: 6148,
+    type: "peak",
+    range: "Presidential Range",
+    state: "New Hampshire",
+    lat: 44.2705,
+    lon: -71.3033,
+    location: "Huntington Ravine, White Mountains",
+    styles: ["ice", "mixed", "alpine"],
+    risk: 1.8,
+    avalanche: true,
+    season: "summer",
+    maritime: true,
+  },
+  {
+    name: "Cannon Cliff",
+    elevation: 4100,
+    type: "crag",
+    range: "Franconia Range",
+    state: "New Hampshire",
+    lat: 44.1564,
+    lon: -71.6989,
+    location: "Franconia Notch State Park",
+    styles: ["trad", "ice", "aid"],
+    risk: 0.9,
+    avalanche: false,
+    season: "crag",
+    maritime: true,
+  },
+  {
+    name: "Muir Valley",
+    elevation: 1100,
+    type: "crag",
+    range: "Red River Gorge",
+    state: "Kentucky",
+    lat: 37.7298,
+    lon: -83.6289,
+    location: "Red River Gorge, Wolfe County",
+    styles: ["sport", "trad"],
+    risk: 1.5,
+    avalanche: false,
+    season: "crag",
+    maritime: true,
+  },
+  {
+    name: "The Trapps",
+    elevation: 1200,
+    type: "crag",
+    range: "Shawangunk Ridge",
+    state: "New York",
+    lat: 41.7397,
+    lon: -74.1885,
+    location: "Mohonk Preserve, New Paltz",
+    styles: ["trad", "aid"],
+    risk: 1.4,
+    avalanche: false,
+    season: "crag",
+    maritime: true,
+  },
+  {
+    name: "Intersection Rock",
+    elevation: 4400,
+    type: "crag",
+    range: "Little San Bernardino Mountains",
+    state: "California",
+    lat: 34.0155,
+    lon: -116.168,
+    location: "Joshua Tree National Park",
+    styles: ["trad", "sport", "boulder"],
+    risk: 1.1,
+    avalanche: false,
+    park: "Joshua Tree National Park",
+    season: "desert",
+  },
+  {
+    name: "Smith Rock",
+    elevation: 3200,
+    type: "crag",
+    range: "Crooked River Gorge",
+    state: "Oregon",
+    lat: 44.3682,
+    lon: -121.1406,
+    location: "Smith Rock State Park, Terrebonne",
+    styles: ["sport", "trad", "aid"],
+    risk: 1.2,
+    avalanche: false,
+    season: "crag",
+  },
+  {
+    name: "Buttermilk Boulders",
+    elevation: 6400,
+    type: "boulder_field",
+    range: "Sierra Nevada",
+    state: "California",
+    lat: 37.3305,
+    lon: -118.5778,
+    location: "Buttermilk Country, Bishop",
+    styles: ["boulder"],
+    risk: 0.5,
+    avalanche: false,
+    season: "desert",
+  },
 ];
 
 const ASPECTS = ["North", "South", "East", "West", "Northeast", "Northwest", "Southeast", "Southwest"] as const;
@@ -193,8 +635,58 @@ const FEATURES: Record<RouteType, readonly string[]> = {
   big_wall: ["Wall", "Face", "Direct", "Buttress"],
   unknown: ["Route", "Standard Route", "Gully", "Ridge"],
 };
-const ADJECTIVES = ["Crimson", "Hidden", "Silent", "Golden", "Broken", "Electric", "Lonely", "Wild", "Granite", "Midnight", "Thin", "Flying", "Lost", "Quiet", "Burning", "Falling", "Rusty", "Twisted", "Hollow", "Ancient", "Iron", "Velvet", "Paper", "Blue"] as const;
-const NOUNS = ["Dihedral", "Arete", "Roof", "Crack", "Flake", "Pillar", "Edge", "Corner", "Traverse", "Prow", "Slab", "Seam", "Overhang", "Ramp", "Wave", "Fin", "Tower", "Ledge", "Spire", "Cowboy", "Lizard", "Raven", "Mantle", "Groove"] as const;
+const ADJECTIVES = [
+  "Crimson",
+  "Hidden",
+  "Silent",
+  "Golden",
+  "Broken",
+  "Electric",
+  "Lonely",
+  "Wild",
+  "Granite",
+  "Midnight",
+  "Thin",
+  "Flying",
+  "Lost",
+  "Quiet",
+  "Burning",
+  "Falling",
+  "Rusty",
+  "Twisted",
+  "Hollow",
+  "Ancient",
+  "Iron",
+  "Velvet",
+  "Paper",
+  "Blue",
+] as const;
+const NOUNS = [
+  "Dihedral",
+  "Arete",
+  "Roof",
+  "Crack",
+  "Flake",
+  "Pillar",
+  "Edge",
+  "Corner",
+  "Traverse",
+  "Prow",
+  "Slab",
+  "Seam",
+  "Overhang",
+  "Ramp",
+  "Wave",
+  "Fin",
+  "Tower",
+  "Ledge",
+  "Spire",
+  "Cowboy",
+  "Lizard",
+  "Raven",
+  "Mantle",
+  "Groove",
+] as const;
 
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
@@ -253,12 +745,17 @@ function routeShape(rng: Rng, type: RouteType, o: Objective): RouteShape {
     }
     case "alpine": {
       const tech = rng.chance(0.6) ? yds(rng, 0, 9) : null;
-      const g = o.state === "Alaska" ? `Alaska Grade ${rng.int(2, 5)}` : `Grade ${romans[rng.int(1, 4)]}${tech ? " " + tech : ""}`;
+      const g = o.state === "Alaska" ? `Alaska Grade ${rng.int(2, 5)}` : `Grade ${romans[rng.int(1, 4)]}${tech ? ` ${tech}` : ""}`;
       return { grade: g, yds: tech, length: rng.int(8, 60) * 100, pitches: rng.chance(0.5) ? rng.int(4, 30) : null };
     }
     case "ice": {
       const pitches = rng.int(1, 8);
-      return { grade: `${rng.pick(["WI", "WI", "AI"])}${rng.int(2, 6)}${rng.chance(0.3) ? "+" : ""}`, yds: null, length: pitches * rng.int(10, 20) * 10, pitches };
+      return {
+        grade: `${rng.pick(["WI", "WI", "AI"])}${rng.int(2, 6)}${rng.chance(0.3) ? "+" : ""}`,
+        yds: null,
+        length: pitches * rng.int(10, 20) * 10,
+        pitches,
+      };
     }
     case "mixed": {
       const pitches = rng.int(2, 12);
@@ -266,7 +763,12 @@ function routeShape(rng: Rng, type: RouteType, o: Objective): RouteShape {
     }
     case "aid": {
       const pitches = rng.int(2, 10);
-      return { grade: `${yds(rng, 6, 10)} ${rng.pick(["A1", "A2", "A2+", "A3", "C1", "C2", "C3"])}`, yds: null, length: pitches * rng.int(10, 16) * 10, pitches };
+      return {
+        grade: `${yds(rng, 6, 10)} ${rng.pick(["A1", "A2", "A2+", "A3", "C1", "C2", "C3"])}`,
+        yds: null,
+        length: pitches * rng.int(10, 16) * 10,
+        pitches,
+      };
     }
     case "big_wall": {
       const pitches = rng.int(14, 35);
@@ -321,7 +823,14 @@ function climateMean(lat: number, elevM: number, doy: number, maritime: boolean)
 function ageRange(rng: Rng, style: "aac" | "nps"): string | null {
   if (style === "nps") return rng.pick(["15-24", "25-34", "25-34", "35-44", "35-44", "45-54", "55-64", "65+"]);
   if (rng.chance(0.45)) return null;
-  return rng.weighted([["15-20", 1], ["21-25", 2.2], ["26-30", 2.1], ["31-35", 1.7], ["36-50", 2.3], ["51-75", 1]] as const);
+  return rng.weighted([
+    ["15-20", 1],
+    ["21-25", 2.2],
+    ["26-30", 2.1],
+    ["31-35", 1.7],
+    ["36-50", 2.3],
+    ["51-75", 1],
+  ] as const);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -424,11 +933,23 @@ export function generateDemoDataset(options: DemoOptions = {}): DemoDataset {
 
     if (source === "Avalanche") {
       accidentType = "avalanche";
-      activity = rng.weighted([["backcountry", 5], ["Backcountry Tourer", 1.5], ["Snowmobiler", 0.6], ["Climber", 0.6], ["Sidecountry Rider", 0.4]] as const);
+      activity = rng.weighted([
+        ["backcountry", 5],
+        ["Backcountry Tourer", 1.5],
+        ["Snowmobiler", 0.6],
+        ["Climber", 0.6],
+        ["Sidecountry Rider", 0.4],
+      ] as const);
       const caught = rng.int(1, 4);
       const buried = rng.int(0, caught);
       const killed = buried ? rng.int(0, buried) : 0;
-      severity = killed ? "fatal" : rng.weighted([["serious", 1], ["minor", 1.5], ["unknown", 1.2]] as const);
+      severity = killed
+        ? "fatal"
+        : rng.weighted([
+            ["serious", 1],
+            ["minor", 1.5],
+            ["unknown", 1.2],
+          ] as const);
       tags = `buried:${buried}, killed:${killed}`;
       location = `${o.name} area, ${rng.pick(["north", "south", "east", "west"])} of ${o.location.split(",")[0]}`;
       mountainText = null;
@@ -447,10 +968,20 @@ export function generateDemoDataset(options: DemoOptions = {}): DemoDataset {
           ? `Companions located the ${killed === 1 ? "victim" : "victims"} with transceivers, but ${killed === 1 ? "he was" : "they were"} "blue and not breathing" when uncovered.`
           : `The group dug out, self-rescued, and reported the slide the same day.`);
     } else if (source === "NPS") {
-      accidentType = rng.weighted([["fall", 6], ["unknown", 1]] as const);
-      activity = rng.weighted([["Climbing", 5], ["Climber", 1], ["Hiker", 0.5]] as const);
+      accidentType = rng.weighted([
+        ["fall", 6],
+        ["unknown", 1],
+      ] as const);
+      activity = rng.weighted([
+        ["Climbing", 5],
+        ["Climber", 1],
+        ["Hiker", 0.5],
+      ] as const);
       severity = "fatal";
-      const sex = rng.weighted([["Male", 4], ["Female", 1]] as const);
+      const sex = rng.weighted([
+        ["Male", 4],
+        ["Female", 1],
+      ] as const);
       tags = `sex:${sex}, cause:${accidentType === "fall" ? "Fall" : "Unknown"}`;
       description = `Cause: ${accidentType === "fall" ? "Fall" : "Unknown"}, Activity: ${activity}`;
       location = o.park ?? o.location;
@@ -461,15 +992,44 @@ export function generateDemoDataset(options: DemoOptions = {}): DemoDataset {
     } else {
       const types: (readonly [string, number])[] =
         rtype === "ice" || rtype === "mixed"
-          ? [["ice_climbing", 6], ["fall", 1], ["avalanche", 0.6], ["rappel", 0.6], ["anchor_failure", 0.4]]
+          ? [
+              ["ice_climbing", 6],
+              ["fall", 1],
+              ["avalanche", 0.6],
+              ["rappel", 0.6],
+              ["anchor_failure", 0.4],
+            ]
           : rtype === "alpine" || rtype === "unknown"
-            ? [["fall", 3], ["roped_climbing", 2], ["rockfall", 1], ["solo", 0.8], ["avalanche", 0.6], ["unknown", 1.5], ["rappel", 0.6]]
+            ? [
+                ["fall", 3],
+                ["roped_climbing", 2],
+                ["rockfall", 1],
+                ["solo", 0.8],
+                ["avalanche", 0.6],
+                ["unknown", 1.5],
+                ["rappel", 0.6],
+              ]
             : rtype === "boulder"
-              ? [["fall", 5], ["unknown", 1]]
-              : [["roped_climbing", 5], ["rappel", 1.6], ["belay", 1.2], ["fall", 1], ["anchor_failure", 0.6], ["rockfall", 0.6]];
+              ? [
+                  ["fall", 5],
+                  ["unknown", 1],
+                ]
+              : [
+                  ["roped_climbing", 5],
+                  ["rappel", 1.6],
+                  ["belay", 1.2],
+                  ["fall", 1],
+                  ["anchor_failure", 0.6],
+                  ["rockfall", 0.6],
+                ];
       accidentType = rng.weighted(types);
       activity = "climbing";
-      severity = rng.weighted([["serious", 5], ["fatal", 2.5], ["minor", 1], ["unknown", 1.8]] as const);
+      severity = rng.weighted([
+        ["serious", 5],
+        ["fatal", 2.5],
+        ["minor", 1],
+        ["unknown", 1.8],
+      ] as const);
       const severityTag = { serious: "Serious", fatal: "Fatal", minor: "Minor", unknown: "No/Little" }[severity]!;
       const discipline: Record<RouteType, string> = {
         alpine: "Alpine/Mountaineering",
@@ -627,32 +1187,77 @@ export function formatCell(v: Cell, f: Format): string {
 export function toCsv<Row extends Record<string, unknown>>(columns: readonly (readonly [keyof Row & string, Format])[], rows: readonly Row[]): string {
   const lines = [columns.map(([c]) => c).join(",")];
   for (const row of rows) lines.push(columns.map(([c, f]) => formatCell(row[c] as Cell, f)).join(","));
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 export const MOUNTAIN_COLUMNS = [
-  ["mountain_id", "int"], ["name", "text"], ["alt_names", "text"], ["elevation_ft", "float1"], ["prominence_ft", "float1"],
-  ["type", "text"], ["range", "text"], ["state", "text"], ["latitude", "num"], ["longitude", "num"], ["location", "text"],
+  ["mountain_id", "int"],
+  ["name", "text"],
+  ["alt_names", "text"],
+  ["elevation_ft", "float1"],
+  ["prominence_ft", "float1"],
+  ["type", "text"],
+  ["range", "text"],
+  ["state", "text"],
+  ["latitude", "num"],
+  ["longitude", "num"],
+  ["location", "text"],
   ["accident_count", "int"],
 ] as const satisfies readonly (readonly [keyof MountainRow, Format])[];
 
 export const ROUTE_COLUMNS = [
-  ["route_id", "int"], ["name", "text"], ["mountain_id", "int"], ["mountain_name", "text"], ["grade", "text"],
-  ["grade_yds", "text"], ["length_ft", "float1"], ["pitches", "float1"], ["type", "text"], ["first_ascent_year", "float1"],
-  ["latitude", "num"], ["longitude", "num"], ["accident_count", "int"], ["mp_route_id", "float1"],
+  ["route_id", "int"],
+  ["name", "text"],
+  ["mountain_id", "int"],
+  ["mountain_name", "text"],
+  ["grade", "text"],
+  ["grade_yds", "text"],
+  ["length_ft", "float1"],
+  ["pitches", "float1"],
+  ["type", "text"],
+  ["first_ascent_year", "float1"],
+  ["latitude", "num"],
+  ["longitude", "num"],
+  ["accident_count", "int"],
+  ["mp_route_id", "float1"],
 ] as const satisfies readonly (readonly [keyof RouteRow, Format])[];
 
 export const ACCIDENT_COLUMNS = [
-  ["accident_id", "int"], ["source", "text"], ["source_id", "text"], ["date", "text"], ["year", "float1"], ["state", "text"],
-  ["location", "text"], ["mountain", "text"], ["route", "text"], ["latitude", "num"], ["longitude", "num"],
-  ["accident_type", "text"], ["activity", "text"], ["injury_severity", "text"], ["age_range", "text"], ["description", "text"],
-  ["tags", "text"], ["mountain_id", "float1"], ["route_id", "float1"],
+  ["accident_id", "int"],
+  ["source", "text"],
+  ["source_id", "text"],
+  ["date", "text"],
+  ["year", "float1"],
+  ["state", "text"],
+  ["location", "text"],
+  ["mountain", "text"],
+  ["route", "text"],
+  ["latitude", "num"],
+  ["longitude", "num"],
+  ["accident_type", "text"],
+  ["activity", "text"],
+  ["injury_severity", "text"],
+  ["age_range", "text"],
+  ["description", "text"],
+  ["tags", "text"],
+  ["mountain_id", "float1"],
+  ["route_id", "float1"],
 ] as const satisfies readonly (readonly [keyof AccidentRow, Format])[];
 
 export const WEATHER_COLUMNS = [
-  ["weather_id", "int"], ["accident_id", "float1"], ["date", "text"], ["latitude", "num"], ["longitude", "num"],
-  ["temperature_avg", "num"], ["temperature_min", "float1"], ["temperature_max", "float1"], ["wind_speed_avg", "num"],
-  ["wind_speed_max", "float1"], ["precipitation_total", "float1"], ["visibility_avg", "num"], ["cloud_cover_avg", "num"],
+  ["weather_id", "int"],
+  ["accident_id", "float1"],
+  ["date", "text"],
+  ["latitude", "num"],
+  ["longitude", "num"],
+  ["temperature_avg", "num"],
+  ["temperature_min", "float1"],
+  ["temperature_max", "float1"],
+  ["wind_speed_avg", "num"],
+  ["wind_speed_max", "float1"],
+  ["precipitation_total", "float1"],
+  ["visibility_avg", "num"],
+  ["cloud_cover_avg", "num"],
 ] as const satisfies readonly (readonly [keyof WeatherRow, Format])[];
 
 /** A dataset (generated, or given) as CSV text by file name — accepted by `importDataset(sql, files)`. */
@@ -667,10 +1272,7 @@ export function demoDatasetFiles(options: DemoOptions | DemoDataset = {}): DemoF
 }
 
 /** Writes the four CSV files into `dir` (created if needed). Returns their paths and row counts. */
-export function writeDemoDataset(
-  dir: string,
-  options: DemoOptions = {},
-): { dir: string; files: string[]; rows: Record<keyof DemoFiles, number> } {
+export function writeDemoDataset(dir: string, options: DemoOptions = {}): { dir: string; files: string[]; rows: Record<keyof DemoFiles, number> } {
   mkdirSync(dir, { recursive: true });
   const data = generateDemoDataset(options);
   const files = demoDatasetFiles(data);

@@ -43,16 +43,7 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { NeonQueryFunction, NeonQueryPromise } from "@neondatabase/serverless";
 import { readDataVersion, type Sql } from "../../src/data/db";
-import {
-  TABLE_SPECS,
-  checkHeader,
-  isProblem,
-  parseCsv,
-  validateRecord,
-  type ParsedCsv,
-  type TableName,
-  type TableSpec,
-} from "./csv-schemas";
+import { TABLE_SPECS, checkHeader, isProblem, parseCsv, validateRecord, type ParsedCsv, type TableName, type TableSpec } from "./csv-schemas";
 
 export type { TableName } from "./csv-schemas";
 
@@ -161,7 +152,7 @@ function emptyCounts(): TableCounts {
 function arrayElement(v: unknown): string {
   if (v === null || v === undefined) return "NULL";
   if (typeof v === "number") return String(v);
-  return '"' + String(v).replace(/[\\"]/g, "\\$&") + '"';
+  return `"${String(v).replace(/[\\"]/g, "\\$&")}"`;
 }
 
 /** Bytes of `s` once inside a JSON string (escapes, UTF-8), without the enclosing quotes. */
@@ -188,7 +179,6 @@ SELECT count(*) FILTER (WHERE inserted)::int AS inserted,
        set_config('${CHANGES_SETTING}', (current_setting('${CHANGES_SETTING}')::bigint + count(*))::text, true) AS changes
 FROM up`;
 }
-
 
 /** Validation of one file: valid rows plus every rejection. Pure (no database). */
 interface FileResult {
@@ -381,11 +371,7 @@ export type DatasetFiles = Record<"mountains.csv" | "routes.csv" | "accidents.cs
  * `sql` (a `neon()` query function). Throws ImportError for fatal problems (missing file, database
  * unreachable or failing); rejected records are not fatal and come back in the report.
  */
-export async function importDataset(
-  sql: ImportSql,
-  source: string | DatasetFiles,
-  options: ImportOptions = {},
-): Promise<ImportReport> {
+export async function importDataset(sql: ImportSql, source: string | DatasetFiles, options: ImportOptions = {}): Promise<ImportReport> {
   const t0 = performance.now();
   const onProgress = options.onProgress ?? (() => {});
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
@@ -409,7 +395,10 @@ export async function importDataset(
   // 2. The database must answer before we spend time validating.
   let before: number;
   try {
-    before = await withRetry(() => readDataVersion(sql as Sql), () => {});
+    before = await withRetry(
+      () => readDataVersion(sql as Sql),
+      () => {},
+    );
   } catch (e) {
     throw new ImportError(`cannot query the database: ${errMessage(e)}`);
   }
@@ -462,8 +451,7 @@ export async function importDataset(
   for (const [i, group] of requests.entries()) {
     let res: unknown[][];
     try {
-      const send = () =>
-        sql.transaction([sql.query(RESET_CHANGES_SQL), ...group.map((s) => s.query), sql.query(BUMP_VERSION_SQL)]) as Promise<unknown[][]>;
+      const send = () => sql.transaction([sql.query(RESET_CHANGES_SQL), ...group.map((s) => s.query), sql.query(BUMP_VERSION_SQL)]) as Promise<unknown[][]>;
       res = await withRetry(send, (e) =>
         warnings.push(
           `request ${i + 1} of ${requests.length} was sent again after a connection error (${errMessage(e)}); ` +

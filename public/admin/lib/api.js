@@ -59,11 +59,16 @@ export function createApi({ fetch: fetchImpl, getToken, base = "" }) {
     if (!res.ok) {
       const err = body && typeof body === "object" && body.error && typeof body.error === "object" ? body.error : {};
       const retry = Number(res.headers.get("Retry-After"));
-      throw new ApiError(res.status, typeof err.code === "string" ? err.code : `http_${res.status}`, typeof err.message === "string" ? err.message : `HTTP ${res.status}`, {
-        field: typeof err.field === "string" ? err.field : undefined,
-        retryAfterSeconds: Number.isFinite(retry) && retry > 0 ? retry : null,
-        body,
-      });
+      throw new ApiError(
+        res.status,
+        typeof err.code === "string" ? err.code : `http_${res.status}`,
+        typeof err.message === "string" ? err.message : `HTTP ${res.status}`,
+        {
+          field: typeof err.field === "string" ? err.field : undefined,
+          retryAfterSeconds: Number.isFinite(retry) && retry > 0 ? retry : null,
+          body,
+        },
+      );
     }
     return { status: res.status, body };
   }

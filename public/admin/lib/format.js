@@ -95,7 +95,7 @@ const STATUSES = {
  */
 export function statusInfo(status) {
   const key = typeof status === "string" ? status : "";
-  const known = Object.prototype.hasOwnProperty.call(STATUSES, key) ? STATUSES[key] : undefined;
+  const known = Object.hasOwn(STATUSES, key) ? STATUSES[key] : undefined;
   if (known) return { ...known, known: true };
   const label = key.trim().slice(0, 40) || "unknown";
   return { label, tone: "neutral", known: false };

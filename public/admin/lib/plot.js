@@ -12,7 +12,7 @@ export const COLOR_ORDER = /** @type {const} */ (["red", "orange", "yellow", "gr
 
 /** @param {string} color */
 export function riskFill(color) {
-  return Object.prototype.hasOwnProperty.call(RISK_COLORS, color) ? RISK_COLORS[/** @type {keyof typeof RISK_COLORS} */ (color)] : UNKNOWN_COLOR;
+  return Object.hasOwn(RISK_COLORS, color) ? RISK_COLORS[/** @type {keyof typeof RISK_COLORS} */ (color)] : UNKNOWN_COLOR;
 }
 
 /**
@@ -31,7 +31,10 @@ export function riskFill(color) {
 export function boundsOf(points, minSpanDeg = 0.5) {
   const ok = points.filter((p) => Number.isFinite(p.latitude) && Number.isFinite(p.longitude));
   if (ok.length === 0) return null;
-  let minLat = Infinity, maxLat = -Infinity, minLon = Infinity, maxLon = -Infinity;
+  let minLat = Infinity,
+    maxLat = -Infinity,
+    minLon = Infinity,
+    maxLon = -Infinity;
   for (const p of ok) {
     minLat = Math.min(minLat, p.latitude);
     maxLat = Math.max(maxLat, p.latitude);
@@ -163,7 +166,7 @@ export function degreeLabel(value, axis) {
 export function colorCounts(routes) {
   /** @type {Record<string, number>} */
   const counts = { red: 0, orange: 0, yellow: 0, green: 0, other: 0 };
-  for (const r of routes) counts[Object.prototype.hasOwnProperty.call(RISK_COLORS, r.color) ? r.color : "other"]++;
+  for (const r of routes) counts[Object.hasOwn(RISK_COLORS, r.color) ? r.color : "other"]++;
   return counts;
 }
 

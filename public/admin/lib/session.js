@@ -14,7 +14,10 @@ export const TOKEN_KEY = "safeascent.console.adminToken";
  * @returns {{ ok: true, token: string } | { ok: false, error: string }}
  */
 export function normaliseToken(input) {
-  const token = input.trim().replace(/^Bearer\s+/i, "").trim();
+  const token = input
+    .trim()
+    .replace(/^Bearer\s+/i, "")
+    .trim();
   if (token === "") return { ok: false, error: "Paste the admin token first." };
   // Visible ASCII only: anything else cannot travel in an Authorization header.
   if (!/^[\x21-\x7e]+$/.test(token)) return { ok: false, error: "The token may hold only visible ASCII characters (no spaces)." };

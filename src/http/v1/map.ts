@@ -118,7 +118,12 @@ export async function mapWithSafety(req: AppRequest): Promise<Response> {
     };
     yield `],"meta":${JSON.stringify(meta)}}`;
     // The hot path's parts (in production workerd's clock only advances on I/O: build shows as 0 there).
-    log.info("map_with_safety", { routes: markers.count, cached: tally.cached, indexEntries: index.size, ms: { sql: Math.round(sqlMs), redis: Math.round(redisMs), write: Math.round(performance.now() - t1) } });
+    log.info("map_with_safety", {
+      routes: markers.count,
+      cached: tally.cached,
+      indexEntries: index.size,
+      ms: { sql: Math.round(sqlMs), redis: Math.round(redisMs), write: Math.round(performance.now() - t1) },
+    });
   }
   return streamedJson(answer(), {
     "Cache-Control": `public, max-age=${Math.max(0, maxAge)}`,

@@ -17,49 +17,65 @@ const issue = (ctx: z.core.$RefinementCtx<string>, type: string, message: string
   ctx.addIssue({ code: "custom", message, params: { type }, input });
 
 /** An integer from a string: optional sign, digits, surrounding spaces (pydantic's lax int). */
-export const IntString = z.string().transform((s, ctx) => {
-  const t = s.trim();
-  if (!/^[+-]?\d+$/.test(t)) {
-    issue(ctx, "int_parsing", "Input should be a valid integer, unable to parse string as an integer", s);
-    return z.NEVER;
-  }
-  return Number(t);
-}).pipe(z.number().int());
+export const IntString = z
+  .string()
+  .transform((s, ctx) => {
+    const t = s.trim();
+    if (!/^[+-]?\d+$/.test(t)) {
+      issue(ctx, "int_parsing", "Input should be a valid integer, unable to parse string as an integer", s);
+      return z.NEVER;
+    }
+    return Number(t);
+  })
+  .pipe(z.number().int());
 
 /** A finite number from a string (pydantic's lax float). */
-export const FloatString = z.string().transform((s, ctx) => {
-  const t = s.trim();
-  const n = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) ? Number(t) : NaN;
-  if (!Number.isFinite(n)) {
-    issue(ctx, "float_parsing", "Input should be a valid number, unable to parse string as a number", s);
-    return z.NEVER;
-  }
-  return n;
-}).pipe(z.number());
+export const FloatString = z
+  .string()
+  .transform((s, ctx) => {
+    const t = s.trim();
+    const n = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) ? Number(t) : NaN;
+    if (!Number.isFinite(n)) {
+      issue(ctx, "float_parsing", "Input should be a valid number, unable to parse string as a number", s);
+      return z.NEVER;
+    }
+    return n;
+  })
+  .pipe(z.number());
 
 const TRUE = new Set(["true", "1", "yes", "on", "t", "y"]);
 const FALSE = new Set(["false", "0", "no", "off", "f", "n"]);
 
 /** A boolean: true/false/1/0/yes/no/on/off, any case. */
-export const BoolString = z.string().transform((s, ctx) => {
-  const t = s.trim().toLowerCase();
-  if (TRUE.has(t)) return true;
-  if (FALSE.has(t)) return false;
-  issue(ctx, "bool_parsing", "Input should be a valid boolean, unable to interpret input", s);
-  return z.NEVER;
-}).pipe(z.boolean());
+export const BoolString = z
+  .string()
+  .transform((s, ctx) => {
+    const t = s.trim().toLowerCase();
+    if (TRUE.has(t)) return true;
+    if (FALSE.has(t)) return false;
+    issue(ctx, "bool_parsing", "Input should be a valid boolean, unable to interpret input", s);
+    return z.NEVER;
+  })
+  .pipe(z.boolean());
 
 /** A calendar date YYYY-MM-DD, returned as that string. */
-export const DateString = z.string().transform((s, ctx) => {
-  const t = s.trim();
-  if (!isIsoDate(t)) {
-    const m = /^\d{4}-(\d{2})-\d{2}$/.exec(t);
-    const why = !m ? "invalid date format, expected YYYY-MM-DD" : Number(m[1]) < 1 || Number(m[1]) > 12 ? "month value is outside expected range" : "day value is outside expected range";
-    issue(ctx, "date_from_datetime_parsing", `Input should be a valid date or datetime, ${why}`, s);
-    return z.NEVER;
-  }
-  return t;
-}).pipe(z.string().meta({ format: "date" }));
+export const DateString = z
+  .string()
+  .transform((s, ctx) => {
+    const t = s.trim();
+    if (!isIsoDate(t)) {
+      const m = /^\d{4}-(\d{2})-\d{2}$/.exec(t);
+      const why = !m
+        ? "invalid date format, expected YYYY-MM-DD"
+        : Number(m[1]) < 1 || Number(m[1]) > 12
+          ? "month value is outside expected range"
+          : "day value is outside expected range";
+      issue(ctx, "date_from_datetime_parsing", `Input should be a valid date or datetime, ${why}`, s);
+      return z.NEVER;
+    }
+    return t;
+  })
+  .pipe(z.string().meta({ format: "date" }));
 
 export const intParam = (min?: number, max?: number) => {
   let n = z.number().int();
@@ -84,11 +100,17 @@ function toItem(i: z.core.$ZodIssue, loc: Location, root: unknown, raw: Record<s
   const fullLoc = [loc, ...path];
   // The value as the client sent it (a query string, not the parsed number).
   const sent = raw && path.length ? raw[String(path[0])] : (i as { input?: unknown }).input;
-  const input = sent === undefined ? (loc === "body" && path.length ? root ?? null : null) : sent;
+  const input = sent === undefined ? (loc === "body" && path.length ? (root ?? null) : null) : sent;
   switch (i.code) {
     case "custom": {
       const type = (i.params as { type?: string } | undefined)?.type ?? "value_error";
-      return { type, loc: fullLoc, msg: type === "value_error" ? `Value error, ${i.message}` : i.message, input, ...(type === "value_error" ? { ctx: { error: {} } } : {}) };
+      return {
+        type,
+        loc: fullLoc,
+        msg: type === "value_error" ? `Value error, ${i.message}` : i.message,
+        input,
+        ...(type === "value_error" ? { ctx: { error: {} } } : {}),
+      };
     }
     case "invalid_type": {
       if ((i as { input?: unknown }).input === undefined) return { type: "missing", loc: fullLoc, msg: "Field required", input };
@@ -101,7 +123,8 @@ function toItem(i: z.core.$ZodIssue, loc: Location, root: unknown, raw: Record<s
       if (expected === "int") return { type: "int_type", loc: fullLoc, msg: "Input should be a valid integer", input };
       if (expected === "string") return { type: "string_type", loc: fullLoc, msg: "Input should be a valid string", input };
       if (expected === "boolean") return { type: "bool_type", loc: fullLoc, msg: "Input should be a valid boolean", input };
-      if (expected === "object") return { type: "model_attributes_type", loc: fullLoc, msg: "Input should be a valid dictionary or object to extract fields from", input };
+      if (expected === "object")
+        return { type: "model_attributes_type", loc: fullLoc, msg: "Input should be a valid dictionary or object to extract fields from", input };
       return { type: `${expected}_type`, loc: fullLoc, msg: `Input should be a valid ${expected}`, input };
     }
     case "too_small": {
@@ -119,7 +142,13 @@ function toItem(i: z.core.$ZodIssue, loc: Location, root: unknown, raw: Record<s
         : { type: "less_than", loc: fullLoc, msg: `Input should be less than ${fmt(bound)}`, input, ctx: { lt: bound } };
     }
     case "invalid_value":
-      return { type: "literal_error", loc: fullLoc, msg: `Input should be ${i.values.map((v) => `'${String(v)}'`).join(", ")}`, input, ctx: { expected: i.values.join(", ") } };
+      return {
+        type: "literal_error",
+        loc: fullLoc,
+        msg: `Input should be ${i.values.map((v) => `'${String(v)}'`).join(", ")}`,
+        input,
+        ctx: { expected: i.values.join(", ") },
+      };
     default:
       return { type: "value_error", loc: fullLoc, msg: `Value error, ${i.message}`, input, ctx: { error: {} } };
   }
@@ -155,5 +184,7 @@ export function pathInt(params: Record<string, string | undefined>, name: string
   }
   const r = IntString.safeParse(decoded, { reportInput: true });
   if (r.success) return r.data;
-  throw validationError([{ type: "int_parsing", loc: ["path", name], msg: "Input should be a valid integer, unable to parse string as an integer", input: decoded }]);
+  throw validationError([
+    { type: "int_parsing", loc: ["path", name], msg: "Input should be a valid integer, unable to parse string as an integer", input: decoded },
+  ]);
 }

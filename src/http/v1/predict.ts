@@ -69,7 +69,9 @@ export async function predictV1(req: AppRequest, _env: unknown, ctx: ExecutionCo
   const body = await readV1Body(req);
   if (body === undefined) throw validationError([{ type: "missing", loc: ["body"], msg: "Field required", input: null }]);
   if (!isObject(body)) {
-    throw validationError([{ type: "model_attributes_type", loc: ["body"], msg: "Input should be a valid dictionary or object to extract fields from", input: body }]);
+    throw validationError([
+      { type: "model_attributes_type", loc: ["body"], msg: "Input should be a valid dictionary or object to extract fields from", input: body },
+    ]);
   }
   const routeForm = body.latitude === undefined && body.longitude === undefined && body.route_type === undefined && body.route_id !== undefined;
   if (routeForm) {

@@ -93,7 +93,10 @@ const RouteTypeValue = z
 
 const PlannedDate = z.string().pipe(DateString).meta({ description: "The day to score (YYYY-MM-DD)." });
 const optionalFields = {
-  elevation_meters: lax(z.number().min(0).max(9000)).nullable().optional().meta({ description: "Metres; omitted: unknown (neutral elevation factor; there is no elevation lookup)." }),
+  elevation_meters: lax(z.number().min(0).max(9000))
+    .nullable()
+    .optional()
+    .meta({ description: "Metres; omitted: unknown (neutral elevation factor; there is no elevation lookup)." }),
   search_radius_km: lax(z.number().min(10).max(500)).nullable().optional().meta({ description: "Metadata only, capped at 300." }),
   route_grade: z.string().max(40).nullable().optional().meta({ description: "Grade-similarity weighting." }),
 };
@@ -133,7 +136,10 @@ const Color = z.enum(["green", "yellow", "orange", "red"]);
 export const HTTPValidationError = z.object({
   detail: z.array(
     z.object({
-      type: z.string().meta({ description: "pydantic error code: missing, int_parsing, float_parsing, bool_parsing, date_from_datetime_parsing, greater_than_equal, less_than_equal, value_error, json_invalid, …" }),
+      type: z.string().meta({
+        description:
+          "pydantic error code: missing, int_parsing, float_parsing, bool_parsing, date_from_datetime_parsing, greater_than_equal, less_than_equal, value_error, json_invalid, …",
+      }),
       loc: z.array(z.union([z.string(), Int])),
       msg: z.string(),
       input: z.unknown(),
@@ -156,7 +162,10 @@ const Marker = z.object({
 export const MapWithSafety = z.object({
   routes: z.array(
     Marker.extend({
-      safety: z.object({ risk_score: Num, color_code: Color, status: z.literal("cached") }).nullable().meta({ description: "The cached score, or null (never computed here)." }),
+      safety: z
+        .object({ risk_score: Num, color_code: Color, status: z.literal("cached") })
+        .nullable()
+        .meta({ description: "The cached score, or null (never computed here)." }),
     }),
   ),
   meta: z.object({
@@ -187,7 +196,10 @@ export const RouteSummary = z.object({
 export const RouteList = z.object({ total: Int, data: z.array(RouteSummary) });
 
 export const Location = z.object({ mp_id: Int, name: z.string(), route_count: Int, latitude: NNum, longitude: NNum, parent_id: NInt, url: NStr });
-export const LocationList = z.object({ total: Int.meta({ description: "The number of items on this page (the original's behaviour)." }), data: z.array(Location) });
+export const LocationList = z.object({
+  total: Int.meta({ description: "The number of items on this page (the original's behaviour)." }),
+  data: z.array(Location),
+});
 
 export const RouteDetails = z.object({
   mp_route_id: Int,
@@ -252,7 +264,13 @@ export const RouteAccident = z.object({
   coordinates: z.object({ lat: Num, lon: Num }).nullable(),
   weather: AccidentWeather.nullable(),
 });
-export const RouteAccidents = z.object({ route_id: Int, route_name: z.string(), location_name: z.string(), total_accidents: Int, accidents: z.array(RouteAccident) });
+export const RouteAccidents = z.object({
+  route_id: Int,
+  route_name: z.string(),
+  location_name: z.string(),
+  total_accidents: Int,
+  accidents: z.array(RouteAccident),
+});
 
 const ExtremeWeather = z
   .object({

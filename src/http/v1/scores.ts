@@ -115,7 +115,10 @@ export async function routeForecast(req: AppRequest, _env: unknown, ctx: Executi
     scorable.length ? compactScores(req.app, route.id, scorable, routeScoreOptions(req, ctx)) : null,
     scorable.length
       ? req.app.weather
-          .forCells([gridCell(point.latitude, point.longitude)], scorable[0]!, scorable.at(-1)!, { deadlineMs: REQUEST_WEATHER_DEADLINE_MS, waitUntil: (p) => ctx.waitUntil(p) })
+          .forCells([gridCell(point.latitude, point.longitude)], scorable[0]!, scorable.at(-1)!, {
+            deadlineMs: REQUEST_WEATHER_DEADLINE_MS,
+            waitUntil: (p) => ctx.waitUntil(p),
+          })
           .then((m) => [...m.values()][0])
       : undefined,
   ]);
@@ -169,7 +172,8 @@ export function breakdownFactors(s: DailyScore, storedType: string | null): Risk
   let weather = mean(top.map((a) => a.weather_weight)) * 100;
   let routeType = mean(top.map((a) => a.route_type_weight)) * 100;
   const sum = spatial + temporal + weather + routeType;
-  if (sum > 0) [spatial, temporal, weather, routeType] = [spatial, temporal, weather, routeType].map((v) => (v / sum) * 100) as [number, number, number, number];
+  if (sum > 0)
+    [spatial, temporal, weather, routeType] = [spatial, temporal, weather, routeType].map((v) => (v / sum) * 100) as [number, number, number, number];
   const m = s.metadata;
   const ew = "extreme_weather" in m && m.extreme_weather ? m.extreme_weather : null;
   return [

@@ -24,7 +24,11 @@ export async function mapHandler(req: AppRequest): Promise<Response> {
   const found = await routesInBox(req.app.sql, q.bbox, MAP_MAX_ROUTES + 1);
   const points = found.slice(0, MAP_MAX_ROUTES);
   let degraded = false;
-  const entries = await readMapEntries(req.app.cache, date, points.map((p) => p.id)).catch((e) => {
+  const entries = await readMapEntries(
+    req.app.cache,
+    date,
+    points.map((p) => p.id),
+  ).catch((e) => {
     if (!isUpstreamUnavailable(e, "redis")) throw e;
     degraded = true;
     return points.map(() => null);

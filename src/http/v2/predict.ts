@@ -23,7 +23,9 @@ export { PREDICT_TTL_SECONDS } from "../../service/route-scores";
 export async function readJsonBody(req: Request): Promise<unknown> {
   const type = req.headers.get("Content-Type") ?? "";
   if (!/^application\/json\s*(;|$)/i.test(type.trim())) {
-    throw new HttpError(415, "unsupported_media_type", "the body must be JSON (Content-Type: application/json)", undefined, { "Accept-Post": "application/json" });
+    throw new HttpError(415, "unsupported_media_type", "the body must be JSON (Content-Type: application/json)", undefined, {
+      "Accept-Post": "application/json",
+    });
   }
   let text: string;
   try {

@@ -35,12 +35,16 @@ export const BBoxParam = z
   .refine((b) => b.minLon < b.maxLon && b.minLat < b.maxLat, "min must be less than max (boxes across the antimeridian are not supported)")
   .meta({ description: "Bounding box minLon,minLat,maxLon,maxLat in decimal degrees (WGS84).", example: "-105.8,40.1,-105.5,40.4" });
 
-export const RouteTypeParam = z
-  .preprocess(lower, CanonicalType)
-  .meta({ description: "A canonical route type (case-insensitive)." });
+export const RouteTypeParam = z.preprocess(lower, CanonicalType).meta({ description: "A canonical route type (case-insensitive)." });
 
 const Limit = (max: number, dflt: number) =>
-  z.coerce.number().int().min(1).max(max).default(dflt).meta({ description: `Page size, 1..${max} (default ${dflt}).` });
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(max)
+    .default(dflt)
+    .meta({ description: `Page size, 1..${max} (default ${dflt}).` });
 
 const Cursor = z.string().min(1).max(64).meta({ description: "Opaque cursor from the previous page's next_cursor." });
 
@@ -73,9 +77,7 @@ export const ForecastQuery = z
   })
   .strict();
 
-export const BreakdownQuery = z
-  .object({ date: IsoDate.optional().meta({ description: "Target date within today … today+6 (UTC); default today." }) })
-  .strict();
+export const BreakdownQuery = z.object({ date: IsoDate.optional().meta({ description: "Target date within today … today+6 (UTC); default today." }) }).strict();
 
 export const MapQuery = z
   .object({
@@ -91,7 +93,10 @@ export const AccidentsQuery = z
     bbox: BBoxParam.optional(),
     since: IsoDate.optional().meta({ description: "Only accidents on or after this date." }),
     severity: z
-      .preprocess(lower, z.string().regex(/^(fatal|serious|minor|unknown)(,(fatal|serious|minor|unknown))*$/, `must be a comma-separated list of ${SEVERITIES.join(", ")}`))
+      .preprocess(
+        lower,
+        z.string().regex(/^(fatal|serious|minor|unknown)(,(fatal|serious|minor|unknown))*$/, `must be a comma-separated list of ${SEVERITIES.join(", ")}`),
+      )
       .transform((s) => [...new Set((s as string).split(","))])
       .optional()
       .meta({ description: `Injury severities to keep, comma-separated: ${SEVERITIES.join(", ")}.` }),
@@ -106,7 +111,13 @@ export const PredictBody = z
     longitude: Longitude,
     date: IsoDate.meta({ description: "Target date within today … today+6 (UTC)." }),
     route_type: RouteTypeParam,
-    elevation_m: z.number().min(-500).max(9000).nullable().optional().meta({ description: "Elevation in metres; omitted or null = unknown (neutral elevation factor)." }),
+    elevation_m: z
+      .number()
+      .min(-500)
+      .max(9000)
+      .nullable()
+      .optional()
+      .meta({ description: "Elevation in metres; omitted or null = unknown (neutral elevation factor)." }),
   })
   .strict();
 

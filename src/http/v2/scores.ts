@@ -92,7 +92,10 @@ export async function breakdown(req: AppRequest, _env: unknown, ctx: ExecutionCo
   countTally(req.app, ctx, read.tally);
   const s = parseDetail(raw) as DailyScore;
   const top = s.top_contributing_accidents;
-  const briefs = await accidentBriefs(req.app.sql, top.map((a) => a.accident_id));
+  const briefs = await accidentBriefs(
+    req.app.sql,
+    top.map((a) => a.accident_id),
+  );
   const m = s.metadata;
   const body: BreakdownT = {
     route_id: s.route_id,

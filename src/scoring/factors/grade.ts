@@ -80,7 +80,7 @@ export function parseGrade(grade: string | null | undefined): number | null {
     const m = /^[AC](\d+)/.exec(upper)!;
     return 8 + Number(m[1]) * 1.2;
   }
-  return parseYds("5." + g);
+  return parseYds(`5.${g}`);
 }
 
 /**

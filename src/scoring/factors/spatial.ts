@@ -15,14 +15,7 @@ export function toRadians(degrees: number): number {
  * (precomputed by callers). Δ = accident − route, a = sin²(Δφ/2) + cosφ_route·cosφ_acc·sin²(Δψ/2),
  * d = 6371·2·asin(√a). `a` is capped at 1 so that near-antipodal rounding cannot give NaN.
  */
-export function haversineKmRad(
-  routeLatRad: number,
-  routeLonRad: number,
-  routeCosLat: number,
-  accLatRad: number,
-  accLonRad: number,
-  accCosLat: number,
-): number {
+export function haversineKmRad(routeLatRad: number, routeLonRad: number, routeCosLat: number, accLatRad: number, accLonRad: number, accCosLat: number): number {
   const s1 = Math.sin((accLatRad - routeLatRad) / 2);
   const s2 = Math.sin((accLonRad - routeLonRad) / 2);
   let a = s1 * s1 + routeCosLat * accCosLat * (s2 * s2);

@@ -37,13 +37,7 @@ export function temporalTargetFactor(lambdaPerDay: number, targetDayNumber: numb
 }
 
 /** Tm from the two factors (falls back to the reference form when a factor is out of range). */
-export function temporalWeightFromFactors(
-  targetFactor: number,
-  accidentFactor: number,
-  daysAgo: number,
-  lambdaPerDay: number,
-  sameSeason: boolean,
-): number {
+export function temporalWeightFromFactors(targetFactor: number, accidentFactor: number, daysAgo: number, lambdaPerDay: number, sameSeason: boolean): number {
   if (!(targetFactor > SAFE_MIN && targetFactor < SAFE_MAX && accidentFactor > SAFE_MIN && accidentFactor < SAFE_MAX)) {
     return temporalWeight(daysAgo, lambdaPerDay, sameSeason);
   }

@@ -43,7 +43,16 @@ describe("SingleFlight", () => {
   it("different keys do not wait for each other", async () => {
     const flight = new SingleFlight(fast);
     let runs = 0;
-    await Promise.all(["a", "b", "c"].map((k) => flight.run(k, null, async () => null, async () => ++runs)));
+    await Promise.all(
+      ["a", "b", "c"].map((k) =>
+        flight.run(
+          k,
+          null,
+          async () => null,
+          async () => ++runs,
+        ),
+      ),
+    );
     expect(runs).toBe(3);
   });
 
@@ -57,9 +66,7 @@ describe("SingleFlight", () => {
       cache.set("k", "v");
       return "v";
     };
-    const results = await Promise.all(
-      Array.from({ length: 4 }, () => new SingleFlight(fast).run("k", locks, async () => cache.get("k") ?? null, compute)),
-    );
+    const results = await Promise.all(Array.from({ length: 4 }, () => new SingleFlight(fast).run("k", locks, async () => cache.get("k") ?? null, compute)));
     expect(runs).toBe(1);
     expect(results.map((r) => r.role).sort()).toEqual(["leader", "waited", "waited", "waited"]);
     expect(locks.held.size).toBe(0);
@@ -79,12 +86,22 @@ describe("SingleFlight", () => {
 
   it("a waiter takes the lock over when the leader gave up without a value", async () => {
     const locks = memoryLocks();
-    const failing = new SingleFlight(fast).run("k", locks, async () => null, async () => {
-      await sleep(30);
-      throw new Error("leader failed");
-    });
+    const failing = new SingleFlight(fast).run(
+      "k",
+      locks,
+      async () => null,
+      async () => {
+        await sleep(30);
+        throw new Error("leader failed");
+      },
+    );
     await sleep(1);
-    const waiter = new SingleFlight(fast).run("k", locks, async () => null, async () => "mine");
+    const waiter = new SingleFlight(fast).run(
+      "k",
+      locks,
+      async () => null,
+      async () => "mine",
+    );
     await expect(failing).rejects.toThrow("leader failed");
     await expect(waiter).resolves.toEqual({ value: "mine", role: "leader" });
   });
@@ -93,7 +110,12 @@ describe("SingleFlight", () => {
     const locks = memoryLocks();
     locks.held.set(lockKey("k"), "someone-else");
     const started = Date.now();
-    const r = await new SingleFlight({ ...fast, waitMs: 100 }).run("k", locks, async () => null, async () => "late");
+    const r = await new SingleFlight({ ...fast, waitMs: 100 }).run(
+      "k",
+      locks,
+      async () => null,
+      async () => "late",
+    );
     expect(r).toEqual({ value: "late", role: "fallback" });
     expect(Date.now() - started).toBeGreaterThanOrEqual(95);
     expect(locks.held.get(lockKey("k"))).toBe("someone-else");
@@ -110,7 +132,16 @@ describe("SingleFlight", () => {
     };
     const flight = new SingleFlight(fast);
     let runs = 0;
-    const results = await Promise.all([1, 2].map(() => flight.run("k", broken, async () => null, async () => ++runs)));
+    const results = await Promise.all(
+      [1, 2].map(() =>
+        flight.run(
+          "k",
+          broken,
+          async () => null,
+          async () => ++runs,
+        ),
+      ),
+    );
     expect(runs).toBe(1);
     expect(results[0]!.role).toBe("fallback");
   });
@@ -121,11 +152,16 @@ describe("SingleFlight", () => {
     const spying: LockStore = { acquire: locks.acquire, release: async (k, t) => (released.push([k, t]), locks.release(k, t)) };
     const flight = new SingleFlight({ lockTtlSeconds: 1, waitMs: 10, pollMs: 1 });
     let token = "";
-    await flight.run("k", spying, async () => null, async () => {
-      token = locks.held.get(lockKey("k"))!;
-      locks.held.set(lockKey("k"), "next-leader"); // the lock expired and another isolate took it
-      return "v";
-    });
+    await flight.run(
+      "k",
+      spying,
+      async () => null,
+      async () => {
+        token = locks.held.get(lockKey("k"))!;
+        locks.held.set(lockKey("k"), "next-leader"); // the lock expired and another isolate took it
+        return "v";
+      },
+    );
     expect(released).toEqual([[lockKey("k"), token]]);
     expect(locks.held.get(lockKey("k"))).toBe("next-leader");
   });

@@ -20,7 +20,10 @@ describe("pathId", () => {
     expect(pathId({ id: "1" })).toBe(1);
     expect(pathId({ id: "2147483647" })).toBe(2147483647);
     for (const bad of [undefined, "", "0", "01", "-1", "+1", "1.0", "1e3", "0x10", " 1", "2147483648", "٣", "1/2"]) {
-      expect(status(() => pathId({ id: bad })), String(bad)).toMatchObject({ status: 400, field: "id" });
+      expect(
+        status(() => pathId({ id: bad })),
+        String(bad),
+      ).toMatchObject({ status: 400, field: "id" });
     }
   });
 });
@@ -31,7 +34,21 @@ describe("bbox", () => {
     expect(BBoxParam.parse("-180,-90,180,90")).toEqual({ minLon: -180, minLat: -90, maxLon: 180, maxLat: 90 });
   });
   it("rejects wrong shapes, out-of-range values and min >= max", () => {
-    for (const bad of ["", "1,2,3", "1,2,3,4,5", "a,b,c,d", "1e1,0,20,1", "NaN,0,1,1", "0,0,0,0", "10,0,5,1", "0,10,1,5", "-180.5,0,1,1", "0,0,1,90.01", " 1,2,3,4", "1,,3,4"]) {
+    for (const bad of [
+      "",
+      "1,2,3",
+      "1,2,3,4,5",
+      "a,b,c,d",
+      "1e1,0,20,1",
+      "NaN,0,1,1",
+      "0,0,0,0",
+      "10,0,5,1",
+      "0,10,1,5",
+      "-180.5,0,1,1",
+      "0,0,1,90.01",
+      " 1,2,3,4",
+      "1,,3,4",
+    ]) {
       expect(BBoxParam.safeParse(bad).success, bad).toBe(false);
     }
   });
@@ -50,7 +67,13 @@ describe("query and body schemas", () => {
     const ok = { latitude: 40, longitude: -105, date: "2026-11-25", route_type: "ICE" };
     expect(PredictBody.parse(ok)).toEqual({ ...ok, route_type: "ice" });
     expect(PredictBody.parse({ ...ok, elevation_m: null }).elevation_m).toBeNull();
-    for (const bad of [{ ...ok, latitude: "40" }, { ...ok, route_type: "big_wall" }, { ...ok, x: 1 }, { ...ok, date: "2026-02-29" }, { ...ok, longitude: 180.1 }]) {
+    for (const bad of [
+      { ...ok, latitude: "40" },
+      { ...ok, route_type: "big_wall" },
+      { ...ok, x: 1 },
+      { ...ok, date: "2026-02-29" },
+      { ...ok, longitude: 180.1 },
+    ]) {
       expect(PredictBody.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
     }
   });
@@ -75,7 +98,10 @@ describe("cursors", () => {
     expect(decodeCursor("r", c)).toBe(123);
     expect(decodeCursor("r", undefined)).toBeUndefined();
     for (const bad of [encodeCursor("a", 123), "%%%", "", btoa("r:0"), btoa("r:-1"), btoa("r:99999999999"), btoa("r:1 ")]) {
-      expect(status(() => decodeCursor("r", bad)), bad).toMatchObject({ status: 400, field: "cursor" });
+      expect(
+        status(() => decodeCursor("r", bad)),
+        bad,
+      ).toMatchObject({ status: 400, field: "cursor" });
     }
   });
   it("page() returns the next cursor only when a further row exists", () => {

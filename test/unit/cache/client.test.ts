@@ -30,7 +30,9 @@ beforeAll(async () => {
         return;
       }
       if (mode === "wrongtype") {
-        res.writeHead(400, { "Content-Type": "application/json" }).end(JSON.stringify({ error: "WRONGTYPE Operation against a key holding the wrong kind of value" }));
+        res
+          .writeHead(400, { "Content-Type": "application/json" })
+          .end(JSON.stringify({ error: "WRONGTYPE Operation against a key holding the wrong kind of value" }));
         return;
       }
       if (mode === "slow") {

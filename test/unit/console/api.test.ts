@@ -67,7 +67,13 @@ describe("errors", () => {
     };
     const { fetch } = fakeFetch((url) => answers[url]!);
     const api = createApi({ fetch, getToken: () => "t" });
-    const caught = async (p: Promise<unknown>) => p.then(() => { throw new Error("resolved"); }, (e: unknown) => e as ApiError);
+    const caught = async (p: Promise<unknown>) =>
+      p.then(
+        () => {
+          throw new Error("resolved");
+        },
+        (e: unknown) => e as ApiError,
+      );
 
     const e401 = await caught(api.runs());
     expect(e401).toBeInstanceOf(ApiError);
@@ -91,8 +97,12 @@ describe("errors", () => {
     expect(e502).toMatchObject({ status: 502, code: "http_502", message: "HTTP 502" });
   });
   it("a Worker that does not answer is status 0, not a sign-out", async () => {
-    const fetch = (async () => { throw new TypeError("Failed to fetch"); }) as unknown as typeof globalThis.fetch;
-    const err = await createApi({ fetch, getToken: () => "t" }).stats().catch((e: unknown) => e);
+    const fetch = (async () => {
+      throw new TypeError("Failed to fetch");
+    }) as unknown as typeof globalThis.fetch;
+    const err = await createApi({ fetch, getToken: () => "t" })
+      .stats()
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 0, code: "network_error" });
     expect(describeError(err)).toEqual({ text: "The Worker did not answer (Failed to fetch). Is the Worker running?", signOut: false, status: 0 });
     expect(describeError(new Error("boom"))).toEqual({ text: "Unexpected error: boom", signOut: false, status: -1 });

@@ -1,6 +1,15 @@
 /** The console's formatting (public/admin/lib/format.js), as the browser runs it. */
 import { describe, expect, it } from "vitest";
-import { clampPercent, coverage, formatDuration, formatInZone, formatPercent, formatRelative, scheduleRows, statusInfo } from "../../../public/admin/lib/format.js";
+import {
+  clampPercent,
+  coverage,
+  formatDuration,
+  formatInZone,
+  formatPercent,
+  formatRelative,
+  scheduleRows,
+  statusInfo,
+} from "../../../public/admin/lib/format.js";
 
 describe("formatDuration", () => {
   it("picks a unit a person reads at a glance", () => {

@@ -24,7 +24,11 @@ describe("warmQuery", () => {
   it("top N, the configured top, a route list, with force", () => {
     expect(warmQuery({ mode: "top", top: "12" })).toEqual({ ok: true, query: { top: "12" }, summary: "the top 12 routes" });
     expect(warmQuery({ mode: "top", top: " " })).toEqual({ ok: true, query: {}, summary: "the configured top routes" });
-    expect(warmQuery({ mode: "routes", routes: "3,1", force: true })).toEqual({ ok: true, query: { routes: "3,1", force: "true" }, summary: "2 routes (3, 1), forced" });
+    expect(warmQuery({ mode: "routes", routes: "3,1", force: true })).toEqual({
+      ok: true,
+      query: { routes: "3,1", force: "true" },
+      summary: "2 routes (3, 1), forced",
+    });
     expect(warmQuery({ mode: "routes", routes: "1 2 3 4 5 6" })).toMatchObject({ summary: "6 routes (1, 2, 3, 4, 5, …)" });
   });
   it("a bad top or list names its field; the other field is ignored", () => {
@@ -47,7 +51,11 @@ describe("the token", () => {
   });
   it("is kept under one key of the given storage and removed on sign-out", () => {
     const map = new Map<string, string>();
-    const storage = { getItem: (k: string) => map.get(k) ?? null, setItem: (k: string, v: string) => void map.set(k, v), removeItem: (k: string) => void map.delete(k) };
+    const storage = {
+      getItem: (k: string) => map.get(k) ?? null,
+      setItem: (k: string, v: string) => void map.set(k, v),
+      removeItem: (k: string) => void map.delete(k),
+    };
     const store = tokenStore(storage);
     expect(store.get()).toBeNull();
     store.set("secret-token");
@@ -57,7 +65,17 @@ describe("the token", () => {
     expect(map.size).toBe(0);
   });
   it("an unavailable storage reads as signed out", () => {
-    const broken = { getItem: () => { throw new Error("denied"); }, setItem: () => { throw new Error("denied"); }, removeItem: () => { throw new Error("denied"); } };
+    const broken = {
+      getItem: () => {
+        throw new Error("denied");
+      },
+      setItem: () => {
+        throw new Error("denied");
+      },
+      removeItem: () => {
+        throw new Error("denied");
+      },
+    };
     const store = tokenStore(broken);
     expect(store.get()).toBeNull();
     expect(() => store.clear()).not.toThrow();

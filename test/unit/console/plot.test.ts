@@ -1,6 +1,17 @@
 /** The risk plot's geometry (public/admin/lib/plot.js). */
 import { describe, expect, it } from "vitest";
-import { boundsOf, colorCounts, degreeLabel, gridValues, layoutRoutes, projection, RISK_COLORS, riskFill, safetyResource, UNKNOWN_COLOR } from "../../../public/admin/lib/plot.js";
+import {
+  boundsOf,
+  colorCounts,
+  degreeLabel,
+  gridValues,
+  layoutRoutes,
+  projection,
+  RISK_COLORS,
+  riskFill,
+  safetyResource,
+  UNKNOWN_COLOR,
+} from "../../../public/admin/lib/plot.js";
 
 const box = { width: 800, height: 500, padding: 20 };
 const at = (latitude: number, longitude: number, id = 0) => ({ id, latitude, longitude });
@@ -90,7 +101,13 @@ describe("grid, labels, colours, links", () => {
     expect(riskFill("red")).toBe(RISK_COLORS.red);
     expect(riskFill("purple")).toBe(UNKNOWN_COLOR);
     expect(riskFill("constructor")).toBe(UNKNOWN_COLOR);
-    expect(colorCounts([{ color: "red" }, { color: "red" }, { color: "green" }, { color: "purple" }])).toEqual({ red: 2, orange: 0, yellow: 0, green: 1, other: 1 });
+    expect(colorCounts([{ color: "red" }, { color: "red" }, { color: "green" }, { color: "purple" }])).toEqual({
+      red: 2,
+      orange: 0,
+      yellow: 0,
+      green: 1,
+      other: 1,
+    });
   });
   it("links a mark to the native score resource", () => {
     expect(safetyResource(42, "2026-12-03")).toBe("/api/v2/routes/42/safety?date=2026-12-03");

@@ -1,6 +1,19 @@
 /** Reading run records for display (public/admin/lib/runs.js): today's RunRecord, and older or newer shapes. */
 import { describe, expect, it } from "vitest";
-import { FULL_LIST_EVERY_MS, isRunActive, mergeRuns, newestFirst, planRunsPoll, pollDelayMs, runCounts, runDurationMs, runProgress, runTimeline, shortRunId, type Run } from "../../../public/admin/lib/runs.js";
+import {
+  FULL_LIST_EVERY_MS,
+  isRunActive,
+  mergeRuns,
+  newestFirst,
+  planRunsPoll,
+  pollDelayMs,
+  runCounts,
+  runDurationMs,
+  runProgress,
+  runTimeline,
+  shortRunId,
+  type Run,
+} from "../../../public/admin/lib/runs.js";
 
 const base: Run = {
   id: "20261201T180000Z-1a2b3c4d",
@@ -57,7 +70,11 @@ describe("run state", () => {
       { step: "started", at: "2026-12-01T18:00:01.500Z", sincePreviousMs: 1500 },
       { step: "finished", at: null, sincePreviousMs: null },
     ]);
-    expect(runTimeline({ ...base, finishedAt: "2026-12-01T18:00:04.000Z" })[2]).toEqual({ step: "finished", at: "2026-12-01T18:00:04.000Z", sincePreviousMs: 2500 });
+    expect(runTimeline({ ...base, finishedAt: "2026-12-01T18:00:04.000Z" })[2]).toEqual({
+      step: "finished",
+      at: "2026-12-01T18:00:04.000Z",
+      sincePreviousMs: 2500,
+    });
   });
 });
 

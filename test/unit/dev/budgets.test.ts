@@ -28,7 +28,9 @@ describe("budgets against Neon's HTTP limits", () => {
       expect(queries).toBe(1);
       expect(maxResponseBytes).toBeGreaterThan(1_000_000);
       expect(maxResponseBytes).toBeLessThan(NEON_MAX_RESPONSE_BYTES / 2);
-      console.log(`budget: corpus answer ${maxResponseBytes} bytes for ${accidents.length} accidents = ${((100 * maxResponseBytes) / NEON_MAX_RESPONSE_BYTES).toFixed(1)} % of Neon's ${NEON_MAX_RESPONSE_BYTES}`);
+      console.log(
+        `budget: corpus answer ${maxResponseBytes} bytes for ${accidents.length} accidents = ${((100 * maxResponseBytes) / NEON_MAX_RESPONSE_BYTES).toFixed(1)} % of Neon's ${NEON_MAX_RESPONSE_BYTES}`,
+      );
     } finally {
       await srv.close();
     }

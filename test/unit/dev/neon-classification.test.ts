@@ -55,15 +55,29 @@ function listen(server: http.Server | net.Server): Promise<number> {
 it("the fixture folder holds the documented cases, each with a source", () => {
   expect(fixtures.map((f) => f.name).sort()).toEqual(
     [
-      "admin-shutdown", "cannot-connect-now", "compute-unreachable", "connection-closed", "control-plane-unavailable",
-      "database-does-not-exist", "missing-password", "not-accepting-connections", "password-authentication-failed",
-      "query-cancelled", "query-cancelled-connection-terminated", "request-too-large", "response-too-large",
-      "too-many-connections", "unique-violation",
+      "admin-shutdown",
+      "cannot-connect-now",
+      "compute-unreachable",
+      "connection-closed",
+      "control-plane-unavailable",
+      "database-does-not-exist",
+      "missing-password",
+      "not-accepting-connections",
+      "password-authentication-failed",
+      "query-cancelled",
+      "query-cancelled-connection-terminated",
+      "request-too-large",
+      "response-too-large",
+      "too-many-connections",
+      "unique-violation",
     ].sort(),
   );
   for (const f of fixtures) {
     expect(f.sources.length, f.name).toBeGreaterThan(0);
-    expect(f.sources.every((s) => s.startsWith("https://")), f.name).toBe(true);
+    expect(
+      f.sources.every((s) => s.startsWith("https://")),
+      f.name,
+    ).toBe(true);
   }
 });
 
@@ -113,9 +127,15 @@ describe("the stand-in answers each case it can produce exactly as Neon does", (
 
   const faulted = fixtures.filter((f) => f.standin?.fault);
   it("every fault mode with a fixture is covered", () => {
-    expect(faulted.map((f) => f.standin!.fault).sort()).toEqual(
-      ["admin-shutdown", "cannot-connect-now", "compute-unreachable", "control-plane-unavailable", "not-accepting-connections", "query-cancelled", "too-many-connections"],
-    );
+    expect(faulted.map((f) => f.standin!.fault).sort()).toEqual([
+      "admin-shutdown",
+      "cannot-connect-now",
+      "compute-unreachable",
+      "control-plane-unavailable",
+      "not-accepting-connections",
+      "query-cancelled",
+      "too-many-connections",
+    ]);
   });
   for (const f of faulted) {
     it(`fault ${f.standin!.fault} = ${f.name}`, async () => {

@@ -120,9 +120,9 @@ describe("neon-http stand-in", () => {
     })) as [Record<string, string>[], Record<string, string>[]];
     expect(iso!.transaction_isolation).toBe("serializable");
     expect(ro!.transaction_read_only).toBe("on");
-    await expect(
-      sql.transaction([sql`INSERT INTO ${sql.unsafe(table)} (id, name) VALUES (30, 'ro')`], { readOnly: true }),
-    ).rejects.toMatchObject({ code: "25006" });
+    await expect(sql.transaction([sql`INSERT INTO ${sql.unsafe(table)} (id, name) VALUES (30, 'ro')`], { readOnly: true })).rejects.toMatchObject({
+      code: "25006",
+    });
     const [[rc]] = (await sql.transaction([sql`SHOW transaction_isolation`], { isolationLevel: "RepeatableRead" })) as Record<string, string>[][];
     expect(rc!.transaction_isolation).toBe("repeatable read");
   });
@@ -295,7 +295,10 @@ describe("neon-http fails like Neon", () => {
       expect(stats.maxResponseBytes).toBeLessThanOrEqual(10_000);
       // Through the driver: NeonDbError "Server error (HTTP status 413)".
       neonConfig.fetchEndpoint = () => tight.endpoint;
-      await expect(neon(clientUrl)`SELECT ${"b".repeat(20_000)}::text`).rejects.toMatchObject({ name: "NeonDbError", message: expect.stringMatching(/^Server error \(HTTP status 413\)/) });
+      await expect(neon(clientUrl)`SELECT ${"b".repeat(20_000)}::text`).rejects.toMatchObject({
+        name: "NeonDbError",
+        message: expect.stringMatching(/^Server error \(HTTP status 413\)/),
+      });
     } finally {
       neonConfig.fetchEndpoint = () => srv.endpoint;
       await tight.close();
@@ -346,7 +349,9 @@ describe("neon-http fails like Neon", () => {
 
     // hang: no answer (the client gives up); reset: the connection is closed without one.
     srv.setFault({ mode: "hang", times: 1 });
-    await expect(fetch(srv.endpoint, { method: "POST", headers: { "Neon-Connection-String": clientUrl }, body: "{}", signal: AbortSignal.timeout(300) })).rejects.toMatchObject({ name: "TimeoutError" });
+    await expect(
+      fetch(srv.endpoint, { method: "POST", headers: { "Neon-Connection-String": clientUrl }, body: "{}", signal: AbortSignal.timeout(300) }),
+    ).rejects.toMatchObject({ name: "TimeoutError" });
     srv.setFault({ mode: "reset", times: 1 });
     await expect(post(srv.endpoint, { query: "SELECT 1", params: [] })).rejects.toThrow(TypeError);
     expect((await post(srv.endpoint, { query: "SELECT 1", params: [] })).status).toBe(200);

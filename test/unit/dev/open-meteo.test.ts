@@ -80,8 +80,7 @@ describe("open-meteo stand-in", () => {
   });
 
   it("values are plausible by place and season", () => {
-    const days = (lat: number, lon: number, from: string, n: number) =>
-      Array.from({ length: n }, (_, i) => syntheticDay(lat, lon, addDays(from, i), 0));
+    const days = (lat: number, lon: number, from: string, n: number) => Array.from({ length: n }, (_, i) => syntheticDay(lat, lon, addDays(from, i), 0));
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const year = days(39.7, -105.0, "2024-01-01", 366);
     for (const d of year) {
@@ -99,8 +98,12 @@ describe("open-meteo stand-in", () => {
     expect(dry).toBeGreaterThan(0.55);
     expect(dry).toBeLessThan(0.85);
     // Northern summer warmer than winter; the southern hemisphere the other way round.
-    expect(mean(days(45, 7, "2024-07-01", 31).map((d) => d.temperature_2m_mean))).toBeGreaterThan(mean(days(45, 7, "2024-01-01", 31).map((d) => d.temperature_2m_mean)) + 15);
-    expect(mean(days(-45, 170, "2024-01-01", 31).map((d) => d.temperature_2m_mean))).toBeGreaterThan(mean(days(-45, 170, "2024-07-01", 31).map((d) => d.temperature_2m_mean)) + 15);
+    expect(mean(days(45, 7, "2024-07-01", 31).map((d) => d.temperature_2m_mean))).toBeGreaterThan(
+      mean(days(45, 7, "2024-01-01", 31).map((d) => d.temperature_2m_mean)) + 15,
+    );
+    expect(mean(days(-45, 170, "2024-01-01", 31).map((d) => d.temperature_2m_mean))).toBeGreaterThan(
+      mean(days(-45, 170, "2024-07-01", 31).map((d) => d.temperature_2m_mean)) + 15,
+    );
     // Equator warmer than the Arctic; altitude colder.
     expect(mean(days(0, 20, "2024-01-01", 60).map((d) => d.temperature_2m_mean))).toBeGreaterThan(20);
     expect(mean(days(75, 20, "2024-01-01", 60).map((d) => d.temperature_2m_mean))).toBeLessThan(-5);
@@ -137,7 +140,15 @@ describe("open-meteo stand-in", () => {
     );
     expect(status).toBe(200);
     for (const loc of body) {
-      expect(loc.hourly_units).toEqual({ time: "iso8601", temperature_2m: "°C", precipitation: "mm", wind_speed_10m: "m/s", wind_gusts_10m: "m/s", cloud_cover: "%", visibility: "m" });
+      expect(loc.hourly_units).toEqual({
+        time: "iso8601",
+        temperature_2m: "°C",
+        precipitation: "mm",
+        wind_speed_10m: "m/s",
+        wind_gusts_10m: "m/s",
+        cloud_cover: "%",
+        visibility: "m",
+      });
       expect(loc.hourly.time).toHaveLength(46 * 24);
       expect(loc.hourly.time.slice(0, 2)).toEqual([`${addDays(TODAY, -30)}T00:00`, `${addDays(TODAY, -30)}T01:00`]);
       expect(loc.hourly.time.at(-1)).toBe(`${addDays(TODAY, 15)}T23:00`);
@@ -187,7 +198,9 @@ describe("open-meteo stand-in", () => {
     expect(locationWeight(10, 28)).toBe(2);
     expect(locationWeight(4, 1825)).toBeCloseTo(52.14, 2);
     srv.resetStats();
-    await get(`/v1/archive?latitude=1,2&longitude=1,2&daily=temperature_2m_mean,precipitation_sum,wind_speed_10m_max&start_date=2021-01-01&end_date=2025-12-30`);
+    await get(
+      `/v1/archive?latitude=1,2&longitude=1,2&daily=temperature_2m_mean,precipitation_sum,wind_speed_10m_max&start_date=2021-01-01&end_date=2025-12-30`,
+    );
     expect(srv.usage()[0]).toMatchObject({ status: 200, locations: 2, weight: 2 * locationWeight(3, 1825) });
   });
 
@@ -306,7 +319,12 @@ describe("open-meteo stand-in: limits, keys and faults", () => {
     const slow = await startOpenMeteo({ latencyMs: 300 });
     try {
       const started = Array.from({ length: 7 }, () => fetch(`${slow.url}/v1/forecast?latitude=1&longitude=1&daily=temperature_2m_max`));
-      const results = await Promise.all(started.map(async (p) => { const r = await p; return { status: r.status, body: (await r.json()) as any }; }));
+      const results = await Promise.all(
+        started.map(async (p) => {
+          const r = await p;
+          return { status: r.status, body: (await r.json()) as any };
+        }),
+      );
       expect(results.filter((r) => r.status === 200)).toHaveLength(5);
       expect(results.filter((r) => r.status === 429).map((r) => r.body.reason)).toEqual([RATE_LIMIT_REASONS.concurrent, RATE_LIMIT_REASONS.concurrent]);
     } finally {

@@ -50,7 +50,7 @@ function descendants(root: number): number[] {
   }
   const out: number[] = [];
   const walk = (pid: number) => {
-    for (const [child, ppid] of parent) if (ppid === pid) (out.push(child), walk(child));
+    for (const [child, ppid] of parent) if (ppid === pid) out.push(child), walk(child);
   };
   walk(root);
   return out;
@@ -87,8 +87,8 @@ it.runIf(realServer)("npm start passes no secret on a command line; the env file
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setInterval(() => {
-        if (output.includes("SafeAscent Edge is running on")) (clearInterval(timer), resolve());
-        if (child.exitCode !== null) (clearInterval(timer), reject(new Error(`npm start exited early:\n${output}`)));
+        if (output.includes("SafeAscent Edge is running on")) clearInterval(timer), resolve();
+        if (child.exitCode !== null) clearInterval(timer), reject(new Error(`npm start exited early:\n${output}`));
       }, 100);
     });
 
@@ -110,7 +110,11 @@ it.runIf(realServer)("npm start passes no secret on a command line; the env file
           return [m[1]!, m[2]!.replace(/\\\$/g, "$")];
         }),
     );
-    expect(Object.keys(secrets).filter((k) => k !== "OPEN_METEO_API_KEY").sort()).toEqual(["ADMIN_TOKEN", "DATABASE_URL", "UPSTASH_REDIS_REST_TOKEN"]);
+    expect(
+      Object.keys(secrets)
+        .filter((k) => k !== "OPEN_METEO_API_KEY")
+        .sort(),
+    ).toEqual(["ADMIN_TOKEN", "DATABASE_URL", "UPSTASH_REDIS_REST_TOKEN"]);
     expect(secrets.ADMIN_TOKEN).toBe(adminToken);
     const dbPassword = decodeURIComponent(new URL(secrets.DATABASE_URL!).password);
     expect(dbPassword.length).toBeGreaterThanOrEqual(16);
@@ -119,7 +123,8 @@ it.runIf(realServer)("npm start passes no secret on a command line; the env file
     // No process the stack started has a secret in its argv (what `ps` shows every local user).
     for (const p of [{ pid: child.pid!, argv: cmdline(child.pid!) }, ...processes]) {
       const line = p.argv.join(" ");
-      for (const secret of [dbPassword, upstashToken, adminToken, ...(secrets.OPEN_METEO_API_KEY ? [secrets.OPEN_METEO_API_KEY] : [])]) expect(line.includes(secret), `${p.pid}: ${line}`).toBe(false);
+      for (const secret of [dbPassword, upstashToken, adminToken, ...(secrets.OPEN_METEO_API_KEY ? [secrets.OPEN_METEO_API_KEY] : [])])
+        expect(line.includes(secret), `${p.pid}: ${line}`).toBe(false);
     }
 
     // The Worker got them: Postgres (DATABASE_URL), Redis (token) and the admin token all work.
@@ -139,7 +144,8 @@ it.runIf(realServer)("npm start passes no secret on a command line; the env file
     expect(await exited).toBe(0);
     expect(existsSync(dirname(envFile))).toBe(false);
     // Everything it started stops with it (a child may take a moment after its parent is gone).
-    const alive = () => processes.filter((p) => existsSync(`/proc/${p.pid}`) && cmdline(p.pid).join(" ") === p.argv.join(" ")).map((p) => `${p.pid}: ${p.argv.join(" ")}`);
+    const alive = () =>
+      processes.filter((p) => existsSync(`/proc/${p.pid}`) && cmdline(p.pid).join(" ") === p.argv.join(" ")).map((p) => `${p.pid}: ${p.argv.join(" ")}`);
     await vi.waitFor(() => expect(alive()).toEqual([]), { timeout: 10_000, interval: 100 });
   } finally {
     if (child.exitCode === null) {

@@ -102,7 +102,9 @@ describe("the stand-in's answers through the Worker's Redis client", () => {
 
   it("a request over 10 MB and a wrong token are UpstashErrors, not outages", async () => {
     // A roomy budget: sending 10 MB may take a while on a busy machine, and a timeout is not what this checks.
-    const big = await outcome(guarded(srv.url, token), (c) => c.run("set", (r) => r.set("classification:big", "x".repeat(UPSTASH_MAX_REQUEST_BYTES)), { timeoutMs: 30_000 }));
+    const big = await outcome(guarded(srv.url, token), (c) =>
+      c.run("set", (r) => r.set("classification:big", "x".repeat(UPSTASH_MAX_REQUEST_BYTES)), { timeoutMs: 30_000 }),
+    );
     expect(big.err).toBeInstanceOf(upstashErrors.UpstashError);
     expect((big.err as Error).message).toMatch(/^ERR max request size exceeded/);
     expect(big.breakerOpen).toBe(false);

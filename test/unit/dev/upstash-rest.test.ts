@@ -206,10 +206,17 @@ function suite(kind: "redis" | "memory") {
     expect(await call("/", ["set", k("w"), "hi"], true)).toEqual([200, { result: "OK" }]);
     expect(await call("/", ["get", k("w")], true)).toEqual([200, { result: "aGk=" }]);
     expect(await call("/", ["get", k("w")], false)).toEqual([200, { result: "hi" }]);
-    expect(await call("/pipeline", [["mget", k("w"), k("none")], ["incr", k("wi")], ["set", k("w"), "hi"]], true)).toEqual([
-      200,
-      [{ result: ["aGk=", null] }, { result: 1 }, { result: "OK" }],
-    ]);
+    expect(
+      await call(
+        "/pipeline",
+        [
+          ["mget", k("w"), k("none")],
+          ["incr", k("wi")],
+          ["set", k("w"), "hi"],
+        ],
+        true,
+      ),
+    ).toEqual([200, [{ result: ["aGk=", null] }, { result: 1 }, { result: "OK" }]]);
     expect(await call("/", ["get"], false)).toEqual([400, { error: "ERR wrong number of arguments for 'get' command" }]);
     // GET-style path command (token as query parameter)
     const res = await fetch(`${srv.url}/get/${encodeURIComponent(k("w"))}?_token=${token}`);
@@ -229,14 +236,24 @@ function suite(kind: "redis" | "memory") {
   it("answers the documented errors exactly (test/fixtures/upstash)", async () => {
     const fx = (name: string) => JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), "utf8")) as { path: string; status: number; body: unknown };
     const call = async (path: string, body: unknown, auth = `Bearer ${token}`) => {
-      const res = await fetch(srv.url + path, { method: "POST", headers: { authorization: auth }, body: typeof body === "string" ? body : JSON.stringify(body) });
+      const res = await fetch(srv.url + path, {
+        method: "POST",
+        headers: { authorization: auth },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      });
       return { status: res.status, body: await res.json() };
     };
     await redis.hset(k("fx-hash"), { f: "v" });
     const cases: [string, unknown, string?][] = [
       ["unauthorized", [["get", k("x")]], "Bearer wrong"],
       ["wrongtype", ["get", k("fx-hash")]],
-      ["pipeline-wrongtype", [["set", k("fx-a"), "1"], ["get", k("fx-hash")]]],
+      [
+        "pipeline-wrongtype",
+        [
+          ["set", k("fx-a"), "1"],
+          ["get", k("fx-hash")],
+        ],
+      ],
       ["max-request-size-exceeded", `[["set","${k("fx-big")}","${"x".repeat(UPSTASH_MAX_REQUEST_BYTES)}"]]`],
     ];
     for (const [name, body, auth] of cases) {
@@ -291,7 +308,9 @@ function suite(kind: "redis" | "memory") {
     srv.setFault({ mode: "refuse", times: 1 });
     await expect(plain.get(k("f"))).rejects.toThrow(TypeError);
     srv.setFault({ mode: "hang", times: 1 });
-    await expect(fetch(`${srv.url}/get/x`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(300) })).rejects.toMatchObject({ name: "TimeoutError" });
+    await expect(fetch(`${srv.url}/get/x`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(300) })).rejects.toMatchObject({
+      name: "TimeoutError",
+    });
     expect(await plain.get(k("f"))).toBe("v");
     expect(srv.stats().faultsServed).toBeGreaterThanOrEqual(6);
     expect((await ctl("PUT", { mode: "flood" })).status).toBe(400);
@@ -340,7 +359,11 @@ function suite(kind: "redis" | "memory") {
       const set = await fetch(lagging.url, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(["set", k("raw"), "w"]) });
       const written = set.headers.get("upstash-sync-token")!;
       const read = (tok?: string) =>
-        fetch(lagging.url, { method: "POST", headers: { authorization: `Bearer ${token}`, ...(tok ? { "upstash-sync-token": tok } : {}) }, body: JSON.stringify(["get", k("raw")]) }).then((r) => r.json());
+        fetch(lagging.url, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, ...(tok ? { "upstash-sync-token": tok } : {}) },
+          body: JSON.stringify(["get", k("raw")]),
+        }).then((r) => r.json());
       expect(await read()).toEqual({ result: null });
       expect(await read(String(Number(written) - 1))).toEqual({ result: null });
       expect(await read(written)).toEqual({ result: "w" });
@@ -372,7 +395,6 @@ function suite(kind: "redis" | "memory") {
       });
       expect(Buffer.from(((await res.json()) as any).result, "base64")).toEqual(bytes);
     });
-
   }
 }
 

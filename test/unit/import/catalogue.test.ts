@@ -64,7 +64,11 @@ function scoringPoints(mountains: readonly MountainRow[], routes: readonly Route
 }
 
 /** Distinct keys over the located routes. */
-function located(mountains: readonly MountainRow[], routes: readonly RouteRow[], key: (lat: number, lon: number, elevationFt: number | null) => string): number {
+function located(
+  mountains: readonly MountainRow[],
+  routes: readonly RouteRow[],
+  key: (lat: number, lon: number, elevationFt: number | null) => string,
+): number {
   const byId = new Map(mountains.map((m) => [m.mountain_id, m]));
   const keys = new Set<string>();
   for (const r of routes) {
@@ -179,7 +183,17 @@ describe("generateCatalogue (2,000 routes on 300 locations)", () => {
   });
 
   it("meets the totals exactly for small and lopsided sizes too, every location with at least one route", () => {
-    const sizes = [[1, 1], [1, 50], [2, 3], [3, 20], [5, 5], [7, 100], [20, 21], [40, 1000], [100, 101]] as const;
+    const sizes = [
+      [1, 1],
+      [1, 50],
+      [2, 3],
+      [3, 20],
+      [5, 5],
+      [7, 100],
+      [20, 21],
+      [40, 1000],
+      [100, 101],
+    ] as const;
     for (const [locations, routes] of sizes) {
       for (const seed of [1, 2, 3, 4, 5]) {
         const small = generateCatalogue({ routes, locations, seed });
@@ -193,7 +207,11 @@ describe("generateCatalogue (2,000 routes on 300 locations)", () => {
     expect(apportion(17, [0, 0, 0])).toEqual([6, 6, 5]);
     expect(apportion(10, [1, 1, 2])).toEqual([3, 2, 5]);
     expect(apportion(0, [3, 1])).toEqual([0, 0]);
-    const cases: [number, number[]][] = [[1000, [0.3, 7, 0, 2.5, 1e-9]], [3, [1, 1, 1, 1, 1]], [97, [5, 0, 0, 0]]];
+    const cases: [number, number[]][] = [
+      [1000, [0.3, 7, 0, 2.5, 1e-9]],
+      [3, [1, 1, 1, 1, 1]],
+      [97, [5, 0, 0, 0]],
+    ];
     for (const [total, weights] of cases) {
       const parts = apportion(total, weights);
       expect(parts.reduce((s, p) => s + p, 0)).toBe(total);
@@ -267,7 +285,11 @@ describe("writeCatalogue and npm run demo-data -- --routes", () => {
       ]);
       expect(ok.code, ok.stderr).toBe(0);
       expect(ok.stdout).toMatch(/routes\.csv\s+2000 rows/);
-      expect(ok.stdout).toMatch(new RegExp(`scoring points \\(distinct lat/lon/elevation after the mountain fallback\\): ${expected.stats.scoringPoints} in ${expected.stats.weatherCells} weather cells`));
+      expect(ok.stdout).toMatch(
+        new RegExp(
+          `scoring points \\(distinct lat/lon/elevation after the mountain fallback\\): ${expected.stats.scoringPoints} in ${expected.stats.weatherCells} weather cells`,
+        ),
+      );
       for (const [name, text] of Object.entries(expected.files)) {
         expect(readFileSync(join(dir, "api", name), "utf8")).toBe(text);
         expect(readFileSync(join(dir, "cli", name), "utf8")).toBe(text);

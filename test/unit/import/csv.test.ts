@@ -19,16 +19,11 @@ describe("parseCsv", () => {
   it("reports the physical line each record starts on, across quoted line breaks (LF and CRLF)", () => {
     const text = 'a,b\n1,"x\ny\nz"\n2,w\r\n3,"p\r\nq"\r\n4,"say ""hi"", ok"\n';
     expect(parseCsv(text).header).toEqual({ line: 1, endLine: 1, fields: ["a", "b"] });
-    expect(summary(text)).toEqual([
-      '2-4: ["1","x\\ny\\nz"]',
-      '5-5: ["2","w"]',
-      '6-7: ["3","p\\r\\nq"]',
-      '8-8: ["4","say \\"hi\\", ok"]',
-    ]);
+    expect(summary(text)).toEqual(['2-4: ["1","x\\ny\\nz"]', '5-5: ["2","w"]', '6-7: ["3","p\\r\\nq"]', '8-8: ["4","say \\"hi\\", ok"]']);
   });
 
   it("skips a BOM and empty lines, keeps counting them, and needs no final newline", () => {
-    expect(summary('\ufeffa,b\n\n1,x\n\r\n\n2,y')).toEqual(['3-3: ["1","x"]', '6-6: ["2","y"]']);
+    expect(summary("\ufeffa,b\n\n1,x\n\r\n\n2,y")).toEqual(['3-3: ["1","x"]', '6-6: ["2","y"]']);
   });
 
   it("an unterminated quote at the end rejects that record and re-reads the following lines", () => {
@@ -76,7 +71,11 @@ function check(spec: TableSpec<any>, values: Record<string, string>) {
   const names = spec.columns.map((c) => c.name);
   const h = checkHeader(spec, names);
   if (!h.ok) throw new Error(h.reason);
-  return validateRecord(spec, names.map((n) => values[n] ?? ""), h.indexOf);
+  return validateRecord(
+    spec,
+    names.map((n) => values[n] ?? ""),
+    h.indexOf,
+  );
 }
 
 describe("row schemas", () => {
@@ -98,8 +97,18 @@ describe("row schemas", () => {
     expect(r).toEqual({
       ok: true,
       row: {
-        mountain_id: 1, name: "Grand Teton", alt_names: null, elevation_ft: 13775, prominence_ft: null, type: null,
-        range: null, state: null, latitude: 43.74, longitude: -110.8, location: null, accident_count: 0,
+        mountain_id: 1,
+        name: "Grand Teton",
+        alt_names: null,
+        elevation_ft: 13775,
+        prominence_ft: null,
+        type: null,
+        range: null,
+        state: null,
+        latitude: 43.74,
+        longitude: -110.8,
+        location: null,
+        accident_count: 0,
       },
     });
     expect(check(mountainsSpec, { ...mountain, elevation_ft: "12,000" })).toEqual({ ok: false, reason: 'elevation_ft "12,000" is not a number' });
@@ -159,7 +168,12 @@ describe("row schemas", () => {
 describe("checkHeader", () => {
   it("a missing required column rejects the file; missing optional and unknown columns are warnings", () => {
     const names = routesSpec.columns.map((c) => c.name);
-    expect(checkHeader(routesSpec, names.filter((n) => n !== "mountain_id" && n !== "type"))).toEqual({
+    expect(
+      checkHeader(
+        routesSpec,
+        names.filter((n) => n !== "mountain_id" && n !== "type"),
+      ),
+    ).toEqual({
       ok: false,
       reason: 'missing required columns "mountain_id", "type" in the header; file rejected',
     });

@@ -5,15 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import {
-  TABLE_SPECS,
-  ROUTE_TYPES,
-  checkHeader,
-  isProblem,
-  parseCsv,
-  validateRecord,
-  type TableSpec,
-} from "../../../tools/data/csv-schemas.ts";
+import { TABLE_SPECS, ROUTE_TYPES, checkHeader, isProblem, parseCsv, validateRecord, type TableSpec } from "../../../tools/data/csv-schemas.ts";
 import { DEMO_SEED, demoDatasetFiles, generateDemoDataset, writeDemoDataset } from "../../../tools/data/demo-data.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));

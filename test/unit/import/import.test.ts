@@ -21,13 +21,7 @@ import { runMigrations } from "../../../tools/cli/migrate.ts";
 import { HAS_COORDINATES, ROUTE_FROM } from "../../../src/data/routes.ts";
 import { generateCatalogue } from "../../../tools/data/catalogue.ts";
 import { demoDatasetFiles, generateDemoDataset } from "../../../tools/data/demo-data.ts";
-import {
-  DEFAULT_MAX_REQUEST_BYTES,
-  formatRejection,
-  importDataset,
-  type DatasetFiles,
-  type ImportReport,
-} from "../../../tools/data/importer.ts";
+import { DEFAULT_MAX_REQUEST_BYTES, formatRejection, importDataset, type DatasetFiles, type ImportReport } from "../../../tools/data/importer.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const REAL_DIR = fileURLToPath(new URL("../../../../shared/data/safeascent/", import.meta.url));
@@ -82,8 +76,7 @@ async function reset() {
   await sql.query("TRUNCATE mountains, routes, accidents, accident_weather CASCADE");
 }
 const version = async () => Number(((await sql.query("SELECT version FROM data_version WHERE id = 1")) as { version: string }[])[0].version);
-const ids = async (table: string, pk: string) =>
-  ((await sql.query(`SELECT ${pk} AS id FROM ${table} ORDER BY 1`)) as { id: number }[]).map((r) => r.id);
+const ids = async (table: string, pk: string) => ((await sql.query(`SELECT ${pk} AS id FROM ${table} ORDER BY 1`)) as { id: number }[]).map((r) => r.id);
 const counts = (r: ImportReport) =>
   Object.fromEntries(Object.entries(r.tables).map(([t, c]) => [t, [c.read, c.valid, c.rejected, c.inserted, c.updated, c.unchanged]]));
 
@@ -188,9 +181,7 @@ describe("upserts", () => {
     await reset();
     const files = demoDatasetFiles();
     const v0 = await version();
-    const { result: r, bodies } = await recordingRequestBytes(() =>
-      importDataset(sql, files, { maxRowsPerStatement: 97, maxRequestBytes: 64 * 1024 }),
-    );
+    const { result: r, bodies } = await recordingRequestBytes(() => importDataset(sql, files, { maxRowsPerStatement: 97, maxRequestBytes: 64 * 1024 }));
     expect(r.requests).toBeGreaterThan(5);
     expect(bodies).toHaveLength(r.requests);
     expect(Math.max(...bodies)).toBeLessThanOrEqual(64 * 1024);
@@ -344,7 +335,11 @@ describe("broken fixtures (test/fixtures/broken)", () => {
     await reset();
     await importDataset(sql, join(FIXTURES, "unterminated-quote"));
     const rows = await sql.query("SELECT accident_id, description, tags FROM accidents ORDER BY 1");
-    expect(rows[0]).toEqual({ accident_id: 1, description: 'Wyoming, Grand Teton\nThe leader fell on the "Friction Pitch", 40 feet above a piece.', tags: "Serious" });
+    expect(rows[0]).toEqual({
+      accident_id: 1,
+      description: 'Wyoming, Grand Teton\nThe leader fell on the "Friction Pitch", 40 feet above a piece.',
+      tags: "Serious",
+    });
     expect(rows[1]).toEqual({ accident_id: 3, description: "SUMMARY\nTwo skiers were caught.\nOne was buried.", tags: "buried:1, killed:1" });
   });
 });
@@ -398,8 +393,10 @@ describe("demo dataset", () => {
 describe("synthetic catalogue (tools/data/catalogue.ts)", () => {
   /** Distinct scoring points as the Worker locates routes (src/data/routes.ts: own coordinates, else the mountain's). */
   const scoringPoints = async () =>
-    ((await sql.query(`SELECT count(*)::int AS n FROM (SELECT DISTINCT COALESCE(r.latitude, m.latitude), COALESCE(r.longitude, m.longitude), m.elevation_ft
-       ${ROUTE_FROM} WHERE ${HAS_COORDINATES}) p`)) as { n: number }[])[0].n;
+    (
+      (await sql.query(`SELECT count(*)::int AS n FROM (SELECT DISTINCT COALESCE(r.latitude, m.latitude), COALESCE(r.longitude, m.longitude), m.elevation_ft
+       ${ROUTE_FROM} WHERE ${HAS_COORDINATES}) p`)) as { n: number }[]
+    )[0].n;
 
   it("2,000 routes on 300 locations load in bulk requests; a re-import changes nothing and keeps the version", async () => {
     await reset();
@@ -434,28 +431,32 @@ describe("synthetic catalogue (tools/data/catalogue.ts)", () => {
     expect(await version()).toBe(v0 + r.requests);
   });
 
-  it.skipIf(!hasRealData)("with the real data bundled, every accident and weather row loads and their references resolve", async () => {
-    await reset();
-    const c = generateCatalogue({ routes: 3000, locations: 800, seed: 7, accidentsFrom: REAL_DIR });
-    const r = await importDataset(sql, c.files);
-    expect(r.rejected).toEqual([]);
-    expect(counts(r)).toEqual({
-      mountains: [800, 800, 0, 800, 0, 0],
-      routes: [3000, 3000, 0, 3000, 0, 0],
-      accidents: [4319, 4319, 0, 4319, 0, 0],
-      accident_weather: [49674, 49674, 0, 49674, 0, 0],
-    });
-    const [refs] = (await sql.query(`SELECT
+  it.skipIf(!hasRealData)(
+    "with the real data bundled, every accident and weather row loads and their references resolve",
+    async () => {
+      await reset();
+      const c = generateCatalogue({ routes: 3000, locations: 800, seed: 7, accidentsFrom: REAL_DIR });
+      const r = await importDataset(sql, c.files);
+      expect(r.rejected).toEqual([]);
+      expect(counts(r)).toEqual({
+        mountains: [800, 800, 0, 800, 0, 0],
+        routes: [3000, 3000, 0, 3000, 0, 0],
+        accidents: [4319, 4319, 0, 4319, 0, 0],
+        accident_weather: [49674, 49674, 0, 49674, 0, 0],
+      });
+      const [refs] = (await sql.query(`SELECT
         count(*) FILTER (WHERE a.mountain_id IS NOT NULL)::int AS with_mountain,
         count(*) FILTER (WHERE a.mountain_id IS NOT NULL AND m.mountain_id IS NULL)::int AS dangling_mountain,
         count(*) FILTER (WHERE a.route_id IS NOT NULL)::int AS with_route,
         count(*) FILTER (WHERE a.route_id IS NOT NULL AND rt.route_id IS NULL)::int AS dangling_route
       FROM accidents a LEFT JOIN mountains m ON m.mountain_id = a.mountain_id LEFT JOIN routes rt ON rt.route_id = a.route_id`)) as Record<string, number>[];
-    expect(refs.with_mountain).toBeGreaterThan(0);
-    expect(refs.with_route).toBeGreaterThan(0);
-    expect(refs).toMatchObject({ dangling_mountain: 0, dangling_route: 0 });
-    expect(await scoringPoints()).toBe(c.stats.scoringPoints);
-  }, 60_000);
+      expect(refs.with_mountain).toBeGreaterThan(0);
+      expect(refs.with_route).toBeGreaterThan(0);
+      expect(refs).toMatchObject({ dangling_mountain: 0, dangling_route: 0 });
+      expect(await scoringPoints()).toBe(c.stats.scoringPoints);
+    },
+    60_000,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------

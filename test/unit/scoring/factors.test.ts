@@ -86,13 +86,7 @@ describe("temporal (7.2)", () => {
         [23000, 1],
       ] as const) {
         const days = target - accident;
-        const fast = temporalWeightFromFactors(
-          temporalTargetFactor(lambda, target),
-          temporalAccidentFactor(lambda, accident),
-          days,
-          lambda,
-          true,
-        );
+        const fast = temporalWeightFromFactors(temporalTargetFactor(lambda, target), temporalAccidentFactor(lambda, accident), days, lambda, true);
         expect(Math.abs(fast - temporalWeight(days, lambda, true))).toBeLessThan(1e-14);
       }
     }
@@ -318,16 +312,7 @@ describe("combination (9) and colours (10)", () => {
     expect(riskFromTotal(41.5)).toBe(100);
   });
   it("on-demand and batch colour bands", () => {
-    expect([0, 29.99, 30, 49.9, 50, 69.99, 70, 100].map(colorCode)).toEqual([
-      "green",
-      "green",
-      "yellow",
-      "yellow",
-      "orange",
-      "orange",
-      "red",
-      "red",
-    ]);
+    expect([0, 29.99, 30, 49.9, 50, 69.99, 70, 100].map(colorCode)).toEqual(["green", "green", "yellow", "yellow", "orange", "orange", "red", "red"]);
     expect([24.94, 24.96, 49.9, 74.9, 74.96].map(batchColorCode)).toEqual(["green", "yellow", "yellow", "orange", "red"]);
   });
 });
@@ -360,12 +345,16 @@ describe("selection (5)", () => {
       mk(4, 20, 0, "Mountaineer"), // alpine: kept at any distance for an alpine route
       mk(5, -45.2 * degPerKm, 0, "climbing"), // trad, Ty(alpine, trad) = 0.8 < 0.85, inside 50 km
     ]);
-    const res = scoreRouteDay(corpus, {
-      route: { latitude: 40, longitude: -105, route_type: "alpine", elevation_m: null, grade: null },
-      targetDate: "2025-01-01",
-      forecast: null,
-      weatherStats: null,
-    }, { debug: true });
+    const res = scoreRouteDay(
+      corpus,
+      {
+        route: { latitude: 40, longitude: -105, route_type: "alpine", elevation_m: null, grade: null },
+        targetDate: "2025-01-01",
+        forecast: null,
+        weatherStats: null,
+      },
+      { debug: true },
+    );
     const scored = "scored_accidents" in res.debug! ? res.debug!.scored_accidents : [];
     expect(scored.map((s) => s.accident_id)).toEqual([1, 3, 4, 5]);
     expect(scored[0]!.distance_km).toBeCloseTo(49.999, 6);

@@ -3,15 +3,7 @@
  * comparison rules; also through a serialised corpus and without debug.
  */
 import { describe, expect, it } from "vitest";
-import {
-  GoldenInputSchema,
-  buildCorpus,
-  deserializeCorpus,
-  scoreGoldenInput,
-  scoreRouteDay,
-  serializeCorpus,
-  type GoldenInput,
-} from "../../../src/scoring";
+import { GoldenInputSchema, buildCorpus, deserializeCorpus, scoreGoldenInput, scoreRouteDay, serializeCorpus, type GoldenInput } from "../../../src/scoring";
 import { compareGolden, loadGoldenCases } from "./golden-compare";
 
 const cases = loadGoldenCases();

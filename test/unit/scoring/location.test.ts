@@ -33,15 +33,62 @@ import { compareGolden, loadGoldenCases } from "./golden-compare";
 
 /** Every canonical type, the on-demand aliases (any case/spacing), and types that fall back to trad. */
 const ROUTE_TYPES: readonly (string | null)[] = [
-  "alpine", "ice", "mixed", "trad", "sport", "aid", "boulder",
-  "Sport", " ICE ", "Alpine", "sport climb", "Bouldering", "big wall", "Mountaineering", "snow", "toprope", "yds", "ice climbing",
-  null, "", "unknown", "big_wall", "TR", "Trad, Sport",
+  "alpine",
+  "ice",
+  "mixed",
+  "trad",
+  "sport",
+  "aid",
+  "boulder",
+  "Sport",
+  " ICE ",
+  "Alpine",
+  "sport climb",
+  "Bouldering",
+  "big wall",
+  "Mountaineering",
+  "snow",
+  "toprope",
+  "yds",
+  "ice climbing",
+  null,
+  "",
+  "unknown",
+  "big_wall",
+  "TR",
+  "Trad, Sport",
 ];
 /** Every grade system of spec 7.6 plus unparseable forms. */
 const GRADES: readonly (string | null)[] = [
-  null, "", "5.4", "5.8", "5.9+", "5.10-", "5.10", "5.10a", "5.10b/c", "5.11d", "5.12c", "5.13a", "5.15",
-  "V0", "V5", "V12", "VB", "WI2", "WI4", "AI3", "M6", "A2", "C1", "10a", "11c",
-  "5.9 C2", "Class 4", "5.10a+", "garbage",
+  null,
+  "",
+  "5.4",
+  "5.8",
+  "5.9+",
+  "5.10-",
+  "5.10",
+  "5.10a",
+  "5.10b/c",
+  "5.11d",
+  "5.12c",
+  "5.13a",
+  "5.15",
+  "V0",
+  "V5",
+  "V12",
+  "VB",
+  "WI2",
+  "WI4",
+  "AI3",
+  "M6",
+  "A2",
+  "C1",
+  "10a",
+  "11c",
+  "5.9 C2",
+  "Class 4",
+  "5.10a+",
+  "garbage",
 ];
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
@@ -226,7 +273,10 @@ describe("scoreLocationDays on the real corpus", () => {
   it("route order does not matter, and results are not shared objects", () => {
     const { corpus } = corpora[1]!;
     const r = rng(6);
-    const request = { ...randomLocation(r, realRoutes), routes: [...ROUTE_TYPES.slice(0, 7).map((t) => ({ route_type: t, grade: "5.10a" })), { route_type: "sport", grade: "5.10a" }] };
+    const request = {
+      ...randomLocation(r, realRoutes),
+      routes: [...ROUTE_TYPES.slice(0, 7).map((t) => ({ route_type: t, grade: "5.10a" })), { route_type: "sport", grade: "5.10a" }],
+    };
     const forward = scoreLocationDays(corpus, request);
     const reversed = scoreLocationDays(corpus, { ...request, routes: [...request.routes].reverse() });
     expect([...reversed].reverse()).toStrictEqual(forward);
@@ -245,12 +295,13 @@ describe("scoreLocationDays on the real corpus", () => {
     const days = randomDays(rng(7));
     expect(scoreLocationDays(corpus, { location, routes: [], days })).toEqual([]);
     expect(scoreLocationDays(corpus, { location, routes: [{ route_type: "ice", grade: null }], days: [] })).toEqual([[]]);
-    const routes = [{ route_type: "alpine", grade: null }, { route_type: "sport", grade: "5.9" }];
+    const routes = [
+      { route_type: "alpine", grade: null },
+      { route_type: "sport", grade: "5.9" },
+    ];
     const empty = buildCorpus([]);
     const e = scoreLocationDays(empty, { location, routes, days });
-    expect(e.map((x) => x.map((y) => y.metadata))).toStrictEqual(
-      routes.map((rt, k) => alone(empty, { location, routes, days }, k).map((y) => y.metadata)),
-    );
+    expect(e.map((x) => x.map((y) => y.metadata))).toStrictEqual(routes.map((_rt, k) => alone(empty, { location, routes, days }, k).map((y) => y.metadata)));
     expect(e[0]![0]!.metadata).toMatchObject({ message: "No historical accidents found within 300km" });
     expect(scoreLocationDaysCompact(empty, { location, routes, days })[1]![0]).toStrictEqual({
       risk_score: 0,
@@ -261,7 +312,18 @@ describe("scoreLocationDays on the real corpus", () => {
     });
     // A hiker-only corpus on the other side of the world: nothing compatible for a sport route.
     const far = buildCorpus([
-      { accident_id: 1, date: "2000-01-01", latitude: -40, longitude: 60, elevation_m: null, activity: "Hiker", accident_type: null, tags: null, injury_severity: null, weather: [] },
+      {
+        accident_id: 1,
+        date: "2000-01-01",
+        latitude: -40,
+        longitude: 60,
+        elevation_m: null,
+        activity: "Hiker",
+        accident_type: null,
+        tags: null,
+        injury_severity: null,
+        weather: [],
+      },
     ]);
     const none = scoreLocationDays(far, { location, routes, days: days.slice(0, 1) });
     expect(none[1]![0]!.metadata).toMatchObject({ message: "No compatible accidents found after route type filtering" });

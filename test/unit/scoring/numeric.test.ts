@@ -54,8 +54,7 @@ describe("sums", () => {
 describe("correctlyRoundedIntPow", () => {
   it("matches CPython 0.85 ** k (glibc pow) where Math.pow may not", () => {
     expect([0, 1, 2, 3, 4, 5, 6, 7].map((k) => correctlyRoundedIntPow(0.85, k))).toEqual([
-      1, 0.85, 0.7224999999999999, 0.6141249999999999, 0.5220062499999999, 0.44370531249999995, 0.37714951562499993,
-      0.3205770882812499,
+      1, 0.85, 0.7224999999999999, 0.6141249999999999, 0.5220062499999999, 0.44370531249999995, 0.37714951562499993, 0.3205770882812499,
     ]);
   });
   it("is exact for exactly representable results", () => {

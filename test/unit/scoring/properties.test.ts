@@ -21,7 +21,6 @@ import { isoDateFromDayNumber, parseIsoDate } from "../../../src/scoring/dates";
 import { loadGoldenCases } from "./golden-compare";
 import { rng } from "../../support/random";
 
-
 const TYPES = ["alpine", "Sport", "trad", "ice", "mixed", "aid", "boulder", null, "big_wall"];
 const ACTIVITIES = ["climbing", "Hiker", "Backcountry skier", "Mountaineer", null];
 const ACC_TYPES = ["roped_climbing", "avalanche", "unknown", "ice_climbing", null];
@@ -81,7 +80,12 @@ function randomForecast(r: () => number, target: string, storm: boolean): Foreca
 
 function randomRequest(r: () => number): ScoreRequest {
   const target = isoDateFromDayNumber(parseIsoDate("2024-01-01")!.dayNumber + Math.floor(r() * 730));
-  const stats = r() < 0.2 ? null : r() < 0.1 ? {} : { temperature: [0, 8] as const, precipitation: [2, 3] as const, wind_speed: [8, 3] as const, visibility: [10000, 0] as const };
+  const stats =
+    r() < 0.2
+      ? null
+      : r() < 0.1
+        ? {}
+        : { temperature: [0, 8] as const, precipitation: [2, 3] as const, wind_speed: [8, 3] as const, visibility: [10000, 0] as const };
   return {
     route: {
       latitude: 40 + (r() - 0.5) * 10,
@@ -257,7 +261,18 @@ describe("empty results (10.3)", () => {
 
   it("none compatible → 'No compatible accidents …' without radius or extreme_weather", () => {
     const corpus = buildCorpus([
-      { accident_id: 9, date: "2000-01-01", latitude: 0, longitude: 0, elevation_m: null, activity: "Hiker", accident_type: null, tags: null, injury_severity: null, weather: [] },
+      {
+        accident_id: 9,
+        date: "2000-01-01",
+        latitude: 0,
+        longitude: 0,
+        elevation_m: null,
+        activity: "Hiker",
+        accident_type: null,
+        tags: null,
+        injury_severity: null,
+        weather: [],
+      },
     ]);
     expect(scoreRouteDay(corpus, request).metadata).toEqual({
       message: "No compatible accidents found after route type filtering",

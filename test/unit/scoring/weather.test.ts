@@ -48,7 +48,6 @@ function weatherRow(date: string | null, extra: Partial<AccidentWeatherRow> = {}
 
 const day = (s: string) => parseIsoDate(s)!.dayNumber;
 
-
 describe("window weights (8)", () => {
   it("are 0.85^(m−1−k), normalised twice, oldest first", () => {
     for (const m of [5, 6, 7]) {
@@ -67,8 +66,20 @@ describe("weighted correlation (8)", () => {
   it("is 1 for identical and −1 for mirrored series", () => {
     const x = [1, 3, 2, 5, 4, 7, 6];
     expect(weightedCorrelation(x, x, u)).toBeCloseTo(1, 14);
-    expect(weightedCorrelation(x, x.map((v) => -2 * v + 3), u)).toBeCloseTo(-1, 14);
-    expect(weightedCorrelation(x, x.map((v) => 10 * v + 1), u)).toBeCloseTo(1, 14);
+    expect(
+      weightedCorrelation(
+        x,
+        x.map((v) => -2 * v + 3),
+        u,
+      ),
+    ).toBeCloseTo(-1, 14);
+    expect(
+      weightedCorrelation(
+        x,
+        x.map((v) => 10 * v + 1),
+        u,
+      ),
+    ).toBeCloseTo(1, 14);
   });
   it("constant series: both constant → 1, one constant → 0", () => {
     const c4 = [4, 4, 4, 4, 4, 4, 4];
@@ -109,9 +120,7 @@ describe("freeze–thaw (6.3)", () => {
 });
 
 describe("current pattern (6.1)", () => {
-  const rows = ["2025-04-14", "2025-04-15", "2025-04-16", "2025-04-17", "2025-04-18", "2025-04-19", "2025-04-20"].map((d, k) =>
-    forecastRow(d, k - 2),
-  );
+  const rows = ["2025-04-14", "2025-04-15", "2025-04-16", "2025-04-17", "2025-04-18", "2025-04-19", "2025-04-20"].map((d, k) => forecastRow(d, k - 2));
   it("takes the rows as they come, visibility 10000", () => {
     const p = buildForecastPattern(rows)!;
     expect(p.num_days).toBe(7);
@@ -148,8 +157,18 @@ describe("accident pattern (6.2)", () => {
     expect(p.precipitation).toEqual([1, 1, 1, 1, 1]);
   });
   it("has no pattern with fewer than 5 days in the window", () => {
-    expect(buildAccidentPattern(window.slice(0, 4).map((x) => weatherRow(x)), d)).toBeNull();
-    expect(buildAccidentPattern([...window.slice(0, 4), "2019-12-01"].map((x) => weatherRow(x)), d)).toBeNull();
+    expect(
+      buildAccidentPattern(
+        window.slice(0, 4).map((x) => weatherRow(x)),
+        d,
+      ),
+    ).toBeNull();
+    expect(
+      buildAccidentPattern(
+        [...window.slice(0, 4), "2019-12-01"].map((x) => weatherRow(x)),
+        d,
+      ),
+    ).toBeNull();
     expect(buildAccidentPattern([], d)).toBeNull();
   });
   it("applies Python `or` fallbacks: null or 0 is missing", () => {
@@ -179,11 +198,7 @@ describe("accident pattern (6.2)", () => {
 });
 
 describe("extreme multiplier (8, 10.2)", () => {
-  const p = buildForecastPattern(
-    ["a", "b", "c", "d", "e", "f", "g"].map((x, k) =>
-      forecastRow(x, -10, { wind_speed_10m_max: 20 + k, precipitation_sum: 0 }),
-    ),
-  )!;
+  const p = buildForecastPattern(["a", "b", "c", "d", "e", "f", "g"].map((x, k) => forecastRow(x, -10, { wind_speed_10m_max: 20 + k, precipitation_sum: 0 })))!;
   it("unavailable without statistics or without a current pattern", () => {
     for (const [cur, stats] of [
       [p, null],
@@ -319,25 +334,58 @@ describe("W fallbacks per accident (8, 13)", () => {
   const dates = ["2025-04-14", "2025-04-15", "2025-04-16", "2025-04-17", "2025-04-18", "2025-04-19", "2025-04-20"];
   const stats = { temperature: [0, 5] as const };
   const scored = (forecast: ForecastDay[] | null) =>
-    (scoreRouteDay(corpus, { route, targetDate: "2025-04-20", forecast, weatherStats: stats }, { debug: true }).debug as {
-      scored_accidents: ScoredAccidentDebug[];
-    }).scored_accidents;
+    (
+      scoreRouteDay(corpus, { route, targetDate: "2025-04-20", forecast, weatherStats: stats }, { debug: true }).debug as {
+        scored_accidents: ScoredAccidentDebug[];
+      }
+    ).scored_accidents;
 
   it("forecast missing: 0.5 for all, similarity fields null", () => {
     for (const s of scored(null)) {
-      expect(s).toMatchObject({ weather_similarity: 0.5, weather_base_similarity: null, weather_factor_scores: null, freeze_thaw_current: null, weather_factor: 0.125 });
+      expect(s).toMatchObject({
+        weather_similarity: 0.5,
+        weather_base_similarity: null,
+        weather_factor_scores: null,
+        freeze_thaw_current: null,
+        weather_factor: 0.125,
+      });
     }
   });
   it("forecast with 4 days: 0 with a pattern (B 0, scores {}), 0.5 without one", () => {
     const [withPattern, without] = scored(dates.slice(3).map((d) => forecastRow(d, 1)));
-    expect(withPattern).toMatchObject({ has_weather_pattern: true, weather_days: 7, weather_similarity: 0, weather_base_similarity: 0, weather_factor_scores: {}, freeze_thaw_current: 0, freeze_thaw_accident: 0, weather_factor: 0, total_influence: 0 });
-    expect(without).toMatchObject({ has_weather_pattern: false, weather_days: 0, weather_similarity: 0.5, weather_base_similarity: null, weather_factor_scores: null, freeze_thaw_current: null, weather_factor: 0.125 });
+    expect(withPattern).toMatchObject({
+      has_weather_pattern: true,
+      weather_days: 7,
+      weather_similarity: 0,
+      weather_base_similarity: 0,
+      weather_factor_scores: {},
+      freeze_thaw_current: 0,
+      freeze_thaw_accident: 0,
+      weather_factor: 0,
+      total_influence: 0,
+    });
+    expect(without).toMatchObject({
+      has_weather_pattern: false,
+      weather_days: 0,
+      weather_similarity: 0.5,
+      weather_base_similarity: null,
+      weather_factor_scores: null,
+      freeze_thaw_current: null,
+      weather_factor: 0.125,
+    });
     expect(without!.total_influence).toBeGreaterThan(0);
   });
   it("forecast fine: similarity with a pattern, 0.5 without", () => {
     const [withPattern, without] = scored(dates.map((d, k) => forecastRow(d, k)));
     expect(withPattern!.weather_base_similarity).toBeGreaterThan(0);
-    expect(Object.keys(withPattern!.weather_factor_scores!)).toEqual(["temperature", "precipitation", "wind_speed", "visibility", "cloud_cover", "freeze_thaw"]);
+    expect(Object.keys(withPattern!.weather_factor_scores!)).toEqual([
+      "temperature",
+      "precipitation",
+      "wind_speed",
+      "visibility",
+      "cloud_cover",
+      "freeze_thaw",
+    ]);
     expect(without).toMatchObject({ weather_similarity: 0.5, weather_base_similarity: null, weather_factor_scores: null });
   });
 });

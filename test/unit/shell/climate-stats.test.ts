@@ -29,7 +29,8 @@ describe("climateStatsForMonth (spec 12.2)", () => {
     const dec = Array.from({ length: 30 }, (_, i) => ({ time: `2023-12-${String(i + 1).padStart(2, "0")}`, t: 4, p: 0, w: 1 }));
     const jun = Array.from({ length: 30 }, (_, i) => ({ time: `2024-06-${String(i + 1).padStart(2, "0")}`, t: 20, p: 0, w: 1 }));
     const s = climateStatsForMonth(series([...dec, ...jun]), 1)!;
-    const wDec = Math.exp(-0.5), wJun = Math.exp(-2.5);
+    const wDec = Math.exp(-0.5),
+      wJun = Math.exp(-2.5);
     expect(s.temperature![0]).toBeCloseTo((wDec * 4 + wJun * 20) / (wDec + wJun), 12);
   });
 

@@ -15,8 +15,16 @@ function stubSql(state: { version: number; versionQueries: number; corpusQueries
     state.corpusQueries++;
     return [
       {
-        accident_id: 1, date: "2020-07-01", latitude: 46.85, longitude: -121.76, elevation_ft: null,
-        activity: "climbing", accident_type: "fall", tags: "alpine", injury_severity: "serious", weather: [],
+        accident_id: 1,
+        date: "2020-07-01",
+        latitude: 46.85,
+        longitude: -121.76,
+        elevation_ft: null,
+        activity: "climbing",
+        accident_type: "fall",
+        tags: "alpine",
+        injury_severity: "serious",
+        weather: [],
       },
     ];
   };

@@ -29,7 +29,12 @@ const fixture = (name: string) => JSON.parse(readFileSync(resolve(import.meta.di
 /** Keys and value types, recursively (arrays by their first element). */
 function shape(v: unknown): unknown {
   if (Array.isArray(v)) return v.length ? ["array", shape(v[0])] : ["array"];
-  if (v && typeof v === "object") return Object.fromEntries(Object.keys(v).sort().map((k) => [k, shape((v as Record<string, unknown>)[k])]));
+  if (v && typeof v === "object")
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, shape((v as Record<string, unknown>)[k])]),
+    );
   return typeof v;
 }
 
@@ -82,11 +87,20 @@ describe("parsers against Open-Meteo's documented responses", () => {
 });
 
 describe("the stand-in answers in the fixtures' shape", () => {
-  const daily = "daily=temperature_2m_mean,temperature_2m_min,temperature_2m_max,precipitation_sum,wind_speed_10m_max,cloud_cover_mean&wind_speed_unit=ms&timezone=auto";
+  const daily =
+    "daily=temperature_2m_mean,temperature_2m_min,temperature_2m_max,precipitation_sum,wind_speed_10m_max,cloud_cover_mean&wind_speed_unit=ms&timezone=auto";
   it.each([
     ["forecast-daily.json", `latitude=52.52&longitude=13.42&${daily}`, "/v1/forecast"],
-    ["forecast-hourly.json", "latitude=52.52&longitude=13.42&hourly=temperature_2m,precipitation,wind_speed_10m,wind_gusts_10m,cloud_cover,visibility&wind_speed_unit=ms&timezone=auto&forecast_days=1", "/v1/forecast"],
-    ["archive-daily.json", "latitude=46.5&longitude=8&daily=temperature_2m_mean,precipitation_sum,wind_speed_10m_max&wind_speed_unit=ms&timezone=auto&start_date=2026-06-01&end_date=2026-06-30", "/v1/archive"],
+    [
+      "forecast-hourly.json",
+      "latitude=52.52&longitude=13.42&hourly=temperature_2m,precipitation,wind_speed_10m,wind_gusts_10m,cloud_cover,visibility&wind_speed_unit=ms&timezone=auto&forecast_days=1",
+      "/v1/forecast",
+    ],
+    [
+      "archive-daily.json",
+      "latitude=46.5&longitude=8&daily=temperature_2m_mean,precipitation_sum,wind_speed_10m_max&wind_speed_unit=ms&timezone=auto&start_date=2026-06-01&end_date=2026-06-30",
+      "/v1/archive",
+    ],
     ["multi-location.json", "latitude=47.1,48.5&longitude=8.1,8.5&daily=temperature_2m_max&timezone=auto&forecast_days=2", "/v1/forecast"],
     ["error-400.json", "latitude=1&longitude=1&hourly=tempeture_2m", "/v1/forecast"],
   ])("%s", async (file, query, path) => {
@@ -138,14 +152,24 @@ describe("client requests", () => {
 
     meteo.resetStats();
     await fetchDailyForecasts(source(), [{ latitude: 1, longitude: 1 }], "2026-07-15", "2026-07-15", { timeoutMs: 5000 });
-    await fetchDailyForecasts({ ...source(), apiKey: "dev-professional-key" }, [{ latitude: 1, longitude: 1 }], "2026-07-15", "2026-07-15", { timeoutMs: 5000 });
+    await fetchDailyForecasts({ ...source(), apiKey: "dev-professional-key" }, [{ latitude: 1, longitude: 1 }], "2026-07-15", "2026-07-15", {
+      timeoutMs: 5000,
+    });
     expect(meteo.usage().map((u) => u.plan)).toEqual(["free", "professional"]);
 
     const secret = "sk-very-secret-123";
-    const rejected = await fetchDailyForecasts({ ...source(), apiKey: secret }, [{ latitude: 1, longitude: 1 }], "2026-07-15", "2026-07-15", { timeoutMs: 5000 }).catch((e) => e);
+    const rejected = await fetchDailyForecasts({ ...source(), apiKey: secret }, [{ latitude: 1, longitude: 1 }], "2026-07-15", "2026-07-15", {
+      timeoutMs: 5000,
+    }).catch((e) => e);
     expect(rejected).toBeInstanceOf(WeatherRequestRejected);
     expect(rejected.message).toBe("Open-Meteo forecast HTTP 400: The supplied API key is invalid.");
-    const down = await fetchDailyForecasts({ forecastUrl: "http://127.0.0.1:9", archiveUrl: "http://127.0.0.1:9", apiKey: secret }, [{ latitude: 1, longitude: 1 }], "2026-07-15", "2026-07-15", { timeoutMs: 5000 }).catch((e) => e);
+    const down = await fetchDailyForecasts(
+      { forecastUrl: "http://127.0.0.1:9", archiveUrl: "http://127.0.0.1:9", apiKey: secret },
+      [{ latitude: 1, longitude: 1 }],
+      "2026-07-15",
+      "2026-07-15",
+      { timeoutMs: 5000 },
+    ).catch((e) => e);
     expect(down).toBeInstanceOf(UpstreamUnavailable);
     for (const e of [rejected, down]) expect(`${e.message} ${e.detail ?? ""} ${JSON.stringify(e)} ${e.stack}`).not.toContain(secret);
   });
@@ -153,7 +177,11 @@ describe("client requests", () => {
 
 describe("typed errors", () => {
   const call = (opts: { timeoutMs?: number; signal?: AbortSignal } = {}) =>
-    fetchDailyForecasts({ ...source(), apiKey: "dev-professional-key" }, [{ latitude: 1, longitude: 1 }], "2026-07-15", "2026-07-15", { timeoutMs: 5000, now: () => NOW.getTime() + 15_000, ...opts }).then(
+    fetchDailyForecasts({ ...source(), apiKey: "dev-professional-key" }, [{ latitude: 1, longitude: 1 }], "2026-07-15", "2026-07-15", {
+      timeoutMs: 5000,
+      now: () => NOW.getTime() + 15_000,
+      ...opts,
+    }).then(
       () => null,
       (e) => e,
     );

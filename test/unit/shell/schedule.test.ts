@@ -19,14 +19,8 @@ describe("nextFireTimes", () => {
 
   it("handles lists, ranges, steps and day-of-week", () => {
     // 09:30 on weekdays (Mon-Fri is 2-6 in Cloudflare's numbering, 1 = Sunday); 2026-11-27 is a Friday.
-    expect(iso(nextFireTimes("30 9 * * 2-6", new Date("2026-11-27T10:00:00Z"), 2))).toEqual([
-      "2026-11-30T09:30:00.000Z",
-      "2026-12-01T09:30:00.000Z",
-    ]);
-    expect(iso(nextFireTimes("0,30 1 1 1 *", new Date("2026-06-01T00:00:00Z"), 2))).toEqual([
-      "2027-01-01T01:00:00.000Z",
-      "2027-01-01T01:30:00.000Z",
-    ]);
+    expect(iso(nextFireTimes("30 9 * * 2-6", new Date("2026-11-27T10:00:00Z"), 2))).toEqual(["2026-11-30T09:30:00.000Z", "2026-12-01T09:30:00.000Z"]);
+    expect(iso(nextFireTimes("0,30 1 1 1 *", new Date("2026-06-01T00:00:00Z"), 2))).toEqual(["2027-01-01T01:00:00.000Z", "2027-01-01T01:30:00.000Z"]);
   });
 
   it("rejects malformed expressions", () => {
@@ -38,7 +32,7 @@ describe("nextFireTimes", () => {
   it("the warming and watchdog crons of [vars] are the crons of [triggers]", async () => {
     const { readFileSync } = await import("node:fs");
     const toml = readFileSync(new URL("../../../wrangler.toml", import.meta.url), "utf8");
-    const crons = [...(/crons = \[([^\]]+)\]/.exec(toml)![1]!.matchAll(/"([^"]+)"/g))].map((m) => m[1]);
+    const crons = [.../crons = \[([^\]]+)\]/.exec(toml)![1]!.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
     const warmCron = /WARM_CRON = "([^"]+)"/.exec(toml)![1];
     const watchdogCron = /WARM_WATCHDOG_CRON = "([^"]+)"/.exec(toml)![1];
     expect(crons.sort()).toEqual([warmCron, watchdogCron].sort());

@@ -43,7 +43,13 @@ function topCells(n: number): GridCell[] {
   const rows = routes
     .map((r) => {
       const m = mountains.get(r.mountain_id!);
-      return { id: Number(r.route_id), lat: Number(r.latitude || m?.latitude || NaN), lon: Number(r.longitude || m?.longitude || NaN), ma: Number(m?.accident_count || 0), ra: Number(r.accident_count || 0) };
+      return {
+        id: Number(r.route_id),
+        lat: Number(r.latitude || m?.latitude || NaN),
+        lon: Number(r.longitude || m?.longitude || NaN),
+        ma: Number(m?.accident_count || 0),
+        ra: Number(r.accident_count || 0),
+      };
     })
     .filter((r) => Number.isFinite(r.lat) && Number.isFinite(r.lon))
     .sort((a, b) => b.ma - a.ma || b.ra - a.ra || a.id - b.id)
@@ -99,7 +105,9 @@ describe("WeatherService", () => {
     const peak = meteo.peakMinuteWeight();
     expect(peak.sliding).toBeLessThanOrEqual(600);
     expect(Math.round(meteo.stats().weight)).toBe(Math.round(24 + 24 * 39.13));
-    console.log(`top-200 cold: ${usage.length} requests, weight ${meteo.stats().weight.toFixed(1)}, peak 60 s ${peak.sliding.toFixed(1)}, paced over ${((clock - t0) / 60_000).toFixed(1)} min`);
+    console.log(
+      `top-200 cold: ${usage.length} requests, weight ${meteo.stats().weight.toFixed(1)}, peak 60 s ${peak.sliding.toFixed(1)}, paced over ${((clock - t0) / 60_000).toFixed(1)} min`,
+    );
 
     // Next day, another isolate, same Redis: the forecast window (keyed by day) is cold, the
     // climate statistics (weeks) are warm: one request, weight 24.
@@ -116,7 +124,13 @@ describe("WeatherService", () => {
     const ws = service();
     const cell = gridCell(45.83, 6.86);
     meteo.resetStats();
-    meteo.faults.add({ endpoint: "archive", kind: "status", status: 429, body: { error: true, reason: "Minutely API request limit exceeded. Please try again in one minute." }, times: 1 });
+    meteo.faults.add({
+      endpoint: "archive",
+      kind: "status",
+      status: 429,
+      body: { error: true, reason: "Minutely API request limit exceeded. Please try again in one minute." },
+      times: 1,
+    });
     const t0 = clock;
     const ok = (await ws.forCells([cell], today(), today())).get(cell.key)!;
     expect(ok.climateStatus).toBe("ok");
@@ -128,7 +142,12 @@ describe("WeatherService", () => {
     // and this isolate sends nothing more until the hour has passed.
     meteo.resetStats();
     const other = gridCell(-43.6, 170.14);
-    meteo.faults.add({ endpoint: "archive", kind: "status", status: 429, body: { error: true, reason: "Hourly API request limit exceeded. Please try again in the next hour." } });
+    meteo.faults.add({
+      endpoint: "archive",
+      kind: "status",
+      status: 429,
+      body: { error: true, reason: "Hourly API request limit exceeded. Please try again in the next hour." },
+    });
     const failed = (await ws.forCells([other], today(), today())).get(other.key)!;
     expect(failed.climateStatus).toBe("unavailable");
     expect(failed.climateError).toMatch(/rate limited \(hour\)/);
@@ -190,7 +209,12 @@ describe("WeatherService", () => {
     } finally {
       for (const s of spies) s.mockRestore();
     }
-    expect(meteo.usage().filter((u) => u.status === 200).map((u) => u.plan)).toEqual(["free", "free", "professional", "professional", "professional"]);
+    expect(
+      meteo
+        .usage()
+        .filter((u) => u.status === 200)
+        .map((u) => u.plan),
+    ).toEqual(["free", "free", "professional", "professional", "professional"]);
     expect(lines.some((l) => l.includes("weather_rate_limited"))).toBe(true);
     expect(lines.join("\n")).not.toContain(secret);
   });
@@ -203,7 +227,8 @@ describe("WeatherService", () => {
     expect(h!.timezone).toBe("Europe/Zurich");
     expect(h!.hours.map((x) => x.hour)).toEqual(Array.from({ length: 24 }, (_, i) => i));
     expect(h!.hours[0]).toMatchObject({ time: `${day}T00:00` });
-    for (const x of h!.hours) for (const v of [x.temperature, x.precipitation, x.wind_speed, x.wind_gusts, x.cloud_cover, x.visibility]) expect(typeof v).toBe("number");
+    for (const x of h!.hours)
+      for (const v of [x.temperature, x.precipitation, x.wind_speed, x.wind_gusts, x.cloud_cover, x.visibility]) expect(typeof v).toBe("number");
     expect(await ws.hourly(46.5, 7.98, addDays(today(), 3))).not.toBeNull();
     expect(meteo.stats().forecast).toBe(1);
     expect(await ws.hourly(46.5, 7.98, addDays(today(), 16))).toBeNull();
@@ -219,7 +244,9 @@ describe("WeatherService", () => {
     expect(v.months.map((m) => m.month)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     expect(v.months.reduce((s, m) => s + m.temperature.sampleCount, 0)).toBe(1825);
     // January against a direct computation on the same archive series.
-    const res = await fetch(`${meteo.url}/v1/archive?latitude=46.5&longitude=8&daily=temperature_2m_mean&start_date=${v.windowStart}&end_date=${v.windowEnd}&timezone=auto`);
+    const res = await fetch(
+      `${meteo.url}/v1/archive?latitude=46.5&longitude=8&daily=temperature_2m_mean&start_date=${v.windowStart}&end_date=${v.windowEnd}&timezone=auto`,
+    );
     const daily = ((await res.json()) as { daily: { time: string[]; temperature_2m_mean: number[] } }).daily;
     const jan = daily.temperature_2m_mean.filter((_, i) => daily.time[i]!.slice(5, 7) === "01");
     const mean = jan.reduce((a, b) => a + b, 0) / jan.length;

@@ -6,7 +6,12 @@ describe("LocationPacker", () => {
   it("keeps a location's routes in one batch unless it is larger than a batch", () => {
     const p = new LocationPacker(5);
     const out = [...p.add([1, 2]), ...p.add([3, 4]), ...p.add([5, 6]), ...p.add([7, 8, 9, 10, 11, 12, 13]), ...p.add([14]), ...p.flush()];
-    expect(out).toEqual([[1, 2, 3, 4], [5, 6], [7, 8, 9, 10, 11], [12, 13, 14]]);
+    expect(out).toEqual([
+      [1, 2, 3, 4],
+      [5, 6],
+      [7, 8, 9, 10, 11],
+      [12, 13, 14],
+    ]);
     expect(out.flat()).toEqual(Array.from({ length: 14 }, (_, i) => i + 1));
     expect(out.every((b) => b.length <= 5)).toBe(true);
   });

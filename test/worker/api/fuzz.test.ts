@@ -38,7 +38,8 @@ interface Case {
 
 const V2 = "http://edge.test/api/v2";
 const V1 = "http://edge.test/api/v1";
-const notV2Id = () => pick(["0", "-1", "abc", "1.5", "01", "1e3", "0x1F", "%207", "７", "99999999999", "2147483648", "%00", "null", "NaN", "[1]", enc(junk(5))]);
+const notV2Id = () =>
+  pick(["0", "-1", "abc", "1.5", "01", "1e3", "0x1F", "%207", "７", "99999999999", "2147483648", "%00", "null", "NaN", "[1]", enc(junk(5))]);
 const notInt = () => pick(["abc", "1.5", "1e3", "0x1F", "７", "%00", "null", "NaN", "[1]", "1%2C2", enc(`x${junk(4)}`)]);
 const unknownInt = () => String(pick([99_999_999_999, 2_147_483_648, 0, -5, 899_000 + int(0, 999), 2_147_483_647]));
 const badDate = () => pick(["2026-02-30", "2025-13-01", "20261125", "today", "", "2026-1-1", "9999-99-99", "0000-00-00", enc(junk(10)), "2026-11-25T25:00"]);
@@ -53,12 +54,24 @@ const headers = (): Record<string, string> => {
   if (rand() < 0.1) h.Authorization = pick(["Bearer nope", "Basic abc", "Bearer "]);
   return h;
 };
-const get = (surface: Case["surface"], path: string, expect: Expect, why: string, method = "GET"): Case => ({ surface, method, path, init: { method, headers: headers() }, expect, why });
+const get = (surface: Case["surface"], path: string, expect: Expect, why: string, method = "GET"): Case => ({
+  surface,
+  method,
+  path,
+  init: { method, headers: headers() },
+  expect,
+  why,
+});
 
 /** A JSON body that breaks at least one rule (or is not JSON at all). */
 function badPredictBody(v1: boolean): string {
   const dateField = v1 ? "planned_date" : "date";
-  const body: Record<string, unknown> = { latitude: rand() * 180 - 90, longitude: rand() * 360 - 180, [dateField]: addDays(today, int(0, 6)), route_type: pick(["alpine", "ICE", "trad"]) };
+  const body: Record<string, unknown> = {
+    latitude: rand() * 180 - 90,
+    longitude: rand() * 360 - 180,
+    [dateField]: addDays(today, int(0, 6)),
+    route_type: pick(["alpine", "ICE", "trad"]),
+  };
   const mutations = [
     () => (body.latitude = pick([91, -91, null, [], {}, true])),
     () => (body.longitude = pick([181, -180.0001, null, [1]])),
@@ -78,13 +91,37 @@ const V2_GENERATORS: (() => Case)[] = [
   () => get("v2", `${V2}/${pick(["routes", "accidents"])}/${notV2Id()}`, "4xx", "malformed id"),
   () => get("v2", `${V2}/routes/${notV2Id()}/${pick(["safety", "forecast", "breakdown"])}`, "4xx", "malformed id"),
   () => get("v2", `${V2}/routes/${899_000 + int(0, 999)}`, "4xx", "unknown id"),
-  () => get("v2", `${V2}/routes?${pick(["limit=0", "limit=201", "limit=ten", "bbox=10,10,0,0", "type=scrambling", `cursor=${enc(junk(6))}`, "q="])}`, "4xx", "bad parameter"),
-  () => get("v2", `${V2}/accidents?${pick(["since=" + badDate(), "severity=deadly", "limit=-5", "bbox=1,2,3"])}`, "4xx", "bad parameter"),
-  () => get("v2", `${V2}/map?${pick(["", "bbox=" + enc(junk(8)), `bbox=169,-45,170,-44&date=${addDays(today, 9)}`])}`, "4xx", "bad map query"),
+  () =>
+    get(
+      "v2",
+      `${V2}/routes?${pick(["limit=0", "limit=201", "limit=ten", "bbox=10,10,0,0", "type=scrambling", `cursor=${enc(junk(6))}`, "q="])}`,
+      "4xx",
+      "bad parameter",
+    ),
+  () => get("v2", `${V2}/accidents?${pick([`since=${badDate()}`, "severity=deadly", "limit=-5", "bbox=1,2,3"])}`, "4xx", "bad parameter"),
+  () => get("v2", `${V2}/map?${pick(["", `bbox=${enc(junk(8))}`, `bbox=169,-45,170,-44&date=${addDays(today, 9)}`])}`, "4xx", "bad map query"),
   () => get("v2", `${V2}/routes?limit=${int(1, 5)}&${junkParam()}`, "4xx", "v2 rejects unknown parameters"),
   () => get("v2", `${V2}/routes/900001/safety?date=${badDate()}`, "4xx", "bad date"),
-  () => ({ surface: "v2", method: "POST", path: `${V2}/predict`, init: { method: "POST", headers: { ...headers(), "Content-Type": pick(["application/json", "application/json; charset=utf-8"]) }, body: badPredictBody(false) }, expect: "4xx", why: "invalid predict body" }),
-  () => ({ surface: "v2", method: "POST", path: `${V2}/predict`, init: { method: "POST", headers: { "Content-Type": pick(["text/plain", "", "application/x-www-form-urlencoded"]) }, body: "{}" }, expect: "4xx", why: "not JSON" }),
+  () => ({
+    surface: "v2",
+    method: "POST",
+    path: `${V2}/predict`,
+    init: {
+      method: "POST",
+      headers: { ...headers(), "Content-Type": pick(["application/json", "application/json; charset=utf-8"]) },
+      body: badPredictBody(false),
+    },
+    expect: "4xx",
+    why: "invalid predict body",
+  }),
+  () => ({
+    surface: "v2",
+    method: "POST",
+    path: `${V2}/predict`,
+    init: { method: "POST", headers: { "Content-Type": pick(["text/plain", "", "application/x-www-form-urlencoded"]) }, body: "{}" },
+    expect: "4xx",
+    why: "not JSON",
+  }),
   () => get("v2", `${V2}/${pick(["routes", "map", "openapi.json", "routes/5"])}`, "4xx", "wrong method", wrongMethod(["GET", "HEAD", "OPTIONS"])),
   () => get("v2", `${V2}/${enc(`n${junk(6)}`)}`, "4xx", "unknown path"),
   () => get("v2", `${V2}/routes?limit=${int(1, 20)}`, "2xx", "valid listing"),
@@ -94,23 +131,82 @@ const V2_GENERATORS: (() => Case)[] = [
 
 const V1_GENERATORS: (() => Case)[] = [
   () => get("v1", `${V1}/${pick(["mp-routes", "locations", "accidents"])}/${notInt()}`, "4xx", "non-integer id (422)"),
-  () => get("v1", `${V1}/mp-routes/${notInt()}/${pick(["forecast?start_date=" + today, "accidents", "historical-trends", "ascent-analytics", "time-of-day?target_date=" + today])}`, "4xx", "non-integer id (422)"),
-  () => get("v1", `${V1}/mp-routes/${unknownInt()}${pick(["", "/accidents", "/historical-trends", "/ascent-analytics", `/forecast?start_date=${scorable()}`, `/risk-breakdown?target_date=${scorable()}`, `/time-of-day?target_date=${scorable()}`])}`, "4xx", "unknown id (404)"),
-  () => ({ surface: "v1", method: "POST", path: `${V1}/mp-routes/${unknownInt()}/safety?target_date=${scorable()}&bypass_cache=${pick(["true", "1", "no"])}`, init: { method: "POST" }, expect: "4xx", why: "unknown id (404)" }),
+  () =>
+    get(
+      "v1",
+      `${V1}/mp-routes/${notInt()}/${pick([`forecast?start_date=${today}`, "accidents", "historical-trends", "ascent-analytics", `time-of-day?target_date=${today}`])}`,
+      "4xx",
+      "non-integer id (422)",
+    ),
+  () =>
+    get(
+      "v1",
+      `${V1}/mp-routes/${unknownInt()}${pick(["", "/accidents", "/historical-trends", "/ascent-analytics", `/forecast?start_date=${scorable()}`, `/risk-breakdown?target_date=${scorable()}`, `/time-of-day?target_date=${scorable()}`])}`,
+      "4xx",
+      "unknown id (404)",
+    ),
+  () => ({
+    surface: "v1",
+    method: "POST",
+    path: `${V1}/mp-routes/${unknownInt()}/safety?target_date=${scorable()}&bypass_cache=${pick(["true", "1", "no"])}`,
+    init: { method: "POST" },
+    expect: "4xx",
+    why: "unknown id (404)",
+  }),
   () => get("v1", `${V1}/${pick(["locations", "accidents"])}/${unknownInt()}`, "4xx", "unknown id (404)"),
-  () => ({ surface: "v1", method: "POST", path: `${V1}/mp-routes/900001/safety${pick(["", `?target_date=${badDate()}`, `?target_date=${scorable()}&bypass_cache=${pick(["maybe", "2", "yesno"])}`])}`, init: { method: "POST" }, expect: "4xx", why: "bad safety query (422)" }),
-  () => get("v1", `${V1}/mp-routes/900001/${pick(["forecast", "risk-breakdown", "time-of-day"])}?${pick(["", `start_date=${badDate()}`, `target_date=${badDate()}`])}`, "4xx", "missing or bad date (422)"),
+  () => ({
+    surface: "v1",
+    method: "POST",
+    path: `${V1}/mp-routes/900001/safety${pick(["", `?target_date=${badDate()}`, `?target_date=${scorable()}&bypass_cache=${pick(["maybe", "2", "yesno"])}`])}`,
+    init: { method: "POST" },
+    expect: "4xx",
+    why: "bad safety query (422)",
+  }),
+  () =>
+    get(
+      "v1",
+      `${V1}/mp-routes/900001/${pick(["forecast", "risk-breakdown", "time-of-day"])}?${pick(["", `start_date=${badDate()}`, `target_date=${badDate()}`])}`,
+      "4xx",
+      "missing or bad date (422)",
+    ),
   () => get("v1", `${V1}/mp-routes/900001/risk-breakdown?target_date=${addDays(today, int(16, 400))}`, "4xx", "date beyond the forecast (422)"),
-  () => get("v1", `${V1}/mp-routes?${pick(["limit=0", "limit=501", `limit=${badNumber()}`, "offset=-1", `location_id=${notInt()}`])}`, "4xx", "bad parameter (422)"),
-  () => get("v1", `${V1}/accidents?${pick([`lat=${badNumber()}`, "radius_km=0.01", "limit=1001", `start_date=${badDate()}`, `route_id=${notInt()}`])}`, "4xx", "bad parameter (422)"),
+  () =>
+    get(
+      "v1",
+      `${V1}/mp-routes?${pick(["limit=0", "limit=501", `limit=${badNumber()}`, "offset=-1", `location_id=${notInt()}`])}`,
+      "4xx",
+      "bad parameter (422)",
+    ),
+  () =>
+    get(
+      "v1",
+      `${V1}/accidents?${pick([`lat=${badNumber()}`, "radius_km=0.01", "limit=1001", `start_date=${badDate()}`, `route_id=${notInt()}`])}`,
+      "4xx",
+      "bad parameter (422)",
+    ),
   () => get("v1", `${V1}/mp-routes/map-with-safety?target_date=${badDate()}`, "4xx", "bad date (422)"),
-  () => ({ surface: "v1", method: "POST", path: `${V1}/predict`, init: { method: "POST", headers: { ...headers(), ...(rand() < 0.8 ? { "Content-Type": "application/json" } : {}) }, body: badPredictBody(true) }, expect: "4xx", why: "invalid predict body (422)" }),
-  () => get("v1", `${V1}/${pick(["mp-routes", "mp-routes/map", "health", "locations", "mp-routes/5", "mp-routes/5/forecast"])}`, "4xx", "wrong method (405)", wrongMethod(["GET", "HEAD", "OPTIONS"])),
+  () => ({
+    surface: "v1",
+    method: "POST",
+    path: `${V1}/predict`,
+    init: { method: "POST", headers: { ...headers(), ...(rand() < 0.8 ? { "Content-Type": "application/json" } : {}) }, body: badPredictBody(true) },
+    expect: "4xx",
+    why: "invalid predict body (422)",
+  }),
+  () =>
+    get(
+      "v1",
+      `${V1}/${pick(["mp-routes", "mp-routes/map", "health", "locations", "mp-routes/5", "mp-routes/5/forecast"])}`,
+      "4xx",
+      "wrong method (405)",
+      wrongMethod(["GET", "HEAD", "OPTIONS"]),
+    ),
   () => get("v1", `${V1}/${pick(["predict", "mp-routes/5/safety"])}`, "4xx", "wrong method (405)", wrongMethod(["POST", "OPTIONS"])),
   () => get("v1", `${V1}/${enc(`n${junk(6)}`)}`, "4xx", "unknown path (404)"),
   () => get("v1", `${V1}/mp-routes?search=${enc(junk(int(1, 10)))}&limit=${int(1, 8)}&${junkParam()}`, "2xx", "unknown parameters are ignored"),
   () => get("v1", `${V1}/locations?search=${enc(junk(int(1, 6)))}&limit=${int(1, 5)}&${junkParam()}`, "2xx", "unknown parameters are ignored"),
-  () => get("v1", `${V1}/accidents?limit=${int(1, 10)}&latitude=${int(-89, 89)}&longitude=${int(-179, 179)}&radius_km=${int(1, 500)}`, "2xx", "valid (aliases)"),
+  () =>
+    get("v1", `${V1}/accidents?limit=${int(1, 10)}&latitude=${int(-89, 89)}&longitude=${int(-179, 179)}&radius_km=${int(1, 500)}`, "2xx", "valid (aliases)"),
   () => get("v1", `${V1}/mp-routes?limit=${badNumber()}&limit=${int(1, 5)}`, "2xx", "repeated parameter: the last wins"),
   () => get("v1", `${V1}/mp-routes?limit=${int(1, 5)}&limit=${pick(["0", "501", "x"])}`, "4xx", "repeated parameter: the last wins"),
   () => get("v1", `${V1}/${pick(["health", "openapi.json", "mp-routes?limit=1", "locations?limit=1"])}`, "2xx", "OPTIONS/HEAD", pick(["OPTIONS", "HEAD"])),
@@ -148,7 +244,10 @@ async function run(cases: Case[]) {
           const ok =
             c.surface === "v2"
               ? ErrorBody.safeParse(body).success
-              : typeof body === "object" && body !== null && "detail" in body && (typeof (body as { detail: unknown }).detail === "string" || Array.isArray((body as { detail: unknown }).detail));
+              : typeof body === "object" &&
+                body !== null &&
+                "detail" in body &&
+                (typeof (body as { detail: unknown }).detail === "string" || Array.isArray((body as { detail: unknown }).detail));
           if (!ok) failures.push(`${label} -> ${res.status}: not the ${c.surface} error shape: ${text.slice(0, 100)}`);
         }
       }),
@@ -158,7 +257,10 @@ async function run(cases: Case[]) {
 }
 
 describe(`fuzz (seed ${SEED}; replay with FUZZ_SEED=${SEED})`, () => {
-  for (const [surface, generators] of [["v2", V2_GENERATORS], ["v1", V1_GENERATORS]] as const) {
+  for (const [surface, generators] of [
+    ["v2", V2_GENERATORS],
+    ["v1", V1_GENERATORS],
+  ] as const) {
     it(`${surface}: ${COUNT_PER_SURFACE} requests each get their due status class, never a 5xx, errors in the ${surface} shape`, async () => {
       const cases = Array.from({ length: COUNT_PER_SURFACE }, () => pick(generators)());
       const { statuses, failures } = await run(cases);

@@ -80,7 +80,17 @@ export const ROUTES: RouteRow[] = [
 ];
 export const LOCATED_ROUTES = ROUTES.filter((r) => r.id !== 900013).map((r) => r.id);
 
-type AccidentRow = { id: number; date: string; lat: number | null; lon: number | null; severity: string | null; activity: string; type: string; tags: string | null; mountain: number | null };
+type AccidentRow = {
+  id: number;
+  date: string;
+  lat: number | null;
+  lon: number | null;
+  severity: string | null;
+  activity: string;
+  type: string;
+  tags: string | null;
+  mountain: number | null;
+};
 export const ACCIDENTS: AccidentRow[] = [
   { id: 900001, date: "2019-01-12", lat: -44.502, lon: 169.503, severity: "fatal", activity: "climbing", type: "avalanche", tags: "alpine", mountain: 900001 },
   { id: 900002, date: "2020-02-03", lat: -44.506, lon: 169.498, severity: "serious", activity: "climbing", type: "fall", tags: "alpine", mountain: 900001 },
@@ -112,24 +122,39 @@ export function seed(): Promise<void> {
     }
     let corpusRows = 0; // accidents and weather rows this call inserted (the corpus changed)
     for (const a of ACCIDENTS) {
-      corpusRows += (await sql.query(
-        `INSERT INTO accidents (accident_id, source, date, state, location, mountain, latitude, longitude, accident_type, activity,
+      corpusRows += (
+        await sql.query(
+          `INSERT INTO accidents (accident_id, source, date, state, location, mountain, latitude, longitude, accident_type, activity,
                                 injury_severity, description, tags, mountain_id)
          VALUES ($1,'TEST',$2::date,'ZZ','Zedtest valley',$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (accident_id) DO NOTHING RETURNING 1`,
-        [a.id, a.date, a.mountain ? MOUNTAINS.find((m) => m.id === a.mountain)!.name : null, a.lat, a.lon, a.type, a.activity, a.severity,
-         `Synthetic accident ${a.id}, "quoted", with a comma`, a.tags, a.mountain],
-      )).length;
+          [
+            a.id,
+            a.date,
+            a.mountain ? MOUNTAINS.find((m) => m.id === a.mountain)!.name : null,
+            a.lat,
+            a.lon,
+            a.type,
+            a.activity,
+            a.severity,
+            `Synthetic accident ${a.id}, "quoted", with a comma`,
+            a.tags,
+            a.mountain,
+          ],
+        )
+      ).length;
     }
     // Seven days of weather for the first three accidents, so their weather similarity is computed.
     let wid = 900001;
     for (const a of ACCIDENTS.slice(0, 3)) {
       for (let d = 6; d >= 0; d--) {
-        corpusRows += (await sql.query(
-          `INSERT INTO accident_weather (weather_id, accident_id, date, latitude, longitude, temperature_avg, temperature_min,
+        corpusRows += (
+          await sql.query(
+            `INSERT INTO accident_weather (weather_id, accident_id, date, latitude, longitude, temperature_avg, temperature_min,
                                          temperature_max, wind_speed_avg, precipitation_total, cloud_cover_avg)
            VALUES ($1,$2,$3::date - $4::int,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (weather_id) DO NOTHING RETURNING 1`,
-          [wid++, a.id, a.date, d, a.lat, a.lon, -5 + d, -9 + d, -1 + d, 4 + d, d % 3 === 0 ? 2 : 0, 40 + 5 * d],
-        )).length;
+            [wid++, a.id, a.date, d, a.lat, a.lon, -5 + d, -9 + d, -1 + d, 4 + d, d % 3 === 0 ? 2 : 0, 40 + 5 * d],
+          )
+        ).length;
       }
     }
     // As an import would: rows were added behind the importer's back, so bump the data version,
@@ -142,7 +167,13 @@ export function seed(): Promise<void> {
 export async function clearScores(routeIds: readonly number[]): Promise<void> {
   const scoreKeys = routeIds.flatMap((id) => window7().flatMap((d) => [keys.score(id, d), keys.scoreDetail(id, d)]));
   const locks = scoreKeys.map((k) => keys.lock(k));
-  const forecastLocks = routeIds.map((id) => keys.lock(window7().map((d) => keys.score(id, d)).join("|")));
+  const forecastLocks = routeIds.map((id) =>
+    keys.lock(
+      window7()
+        .map((d) => keys.score(id, d))
+        .join("|"),
+    ),
+  );
   const all = [...scoreKeys, ...locks, ...forecastLocks];
   for (let i = 0; i < all.length; i += 200) await redis.del(...all.slice(i, i + 200));
 }

@@ -54,13 +54,20 @@ describe("unknown paths and methods", () => {
 describe("CORS", () => {
   it("wildcard: every answer, errors included, allows any origin; preflights name the path's methods", async () => {
     const origin = { Origin: "https://app.example" };
-    for (const [path, status] of [["/routes?limit=1", 200], ["/routes/0", 400], ["/nope", 404]] as const) {
+    for (const [path, status] of [
+      ["/routes?limit=1", 200],
+      ["/routes/0", 400],
+      ["/nope", 404],
+    ] as const) {
       const res = await call(path, { headers: origin });
       expect(res.status).toBe(status);
       expect(res.headers.get("Access-Control-Allow-Origin")).toBe("*");
       expect(res.headers.get("Access-Control-Expose-Headers")).toContain("X-Cache");
     }
-    const pre = await call("/predict", { method: "OPTIONS", headers: { ...origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type" } });
+    const pre = await call("/predict", {
+      method: "OPTIONS",
+      headers: { ...origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type" },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers.get("Access-Control-Allow-Origin")).toBe("*");
     expect(pre.headers.get("Access-Control-Allow-Methods")).toBe("POST, OPTIONS");
@@ -130,7 +137,11 @@ describe("backing services down", () => {
     // Weather is cached in Redis per 0.01° cell: forget this cell's, so the source is really asked.
     const latitude = -44.95;
     // (forecast per 0.01° cell, climate and its failure marker per 0.1° cell: src/cache/keys.ts)
-    for (const pattern of [`${keyPrefixes.weather}forecast:-44.95,169.90:*`, `${keyPrefixes.weatherClimate}-44.9,169.9`, `${keyPrefixes.weather}climate_failed:-44.9,169.9`]) {
+    for (const pattern of [
+      `${keyPrefixes.weather}forecast:-44.95,169.90:*`,
+      `${keyPrefixes.weatherClimate}-44.9,169.9`,
+      `${keyPrefixes.weather}climate_failed:-44.9,169.9`,
+    ]) {
       let cursor = "0";
       do {
         const [next, keys] = (await redis.scan(cursor, { match: pattern, count: 1000 })) as [string, string[]];

@@ -25,7 +25,10 @@ export function validate(root: Record<string, any>, schema: Schema, value: unkno
   const errors: string[] = [];
   const s = schema;
   if (s.$ref) {
-    const target = String(s.$ref).replace(/^#\//, "").split("/").reduce((o: any, k: string) => o?.[k], root);
+    const target = String(s.$ref)
+      .replace(/^#\//, "")
+      .split("/")
+      .reduce((o: any, k: string) => o?.[k], root);
     if (!target) return [`${path}: unresolvable $ref ${s.$ref}`];
     errors.push(...validate(root, target, value, path));
   }
@@ -56,6 +59,7 @@ export function validate(root: Record<string, any>, schema: Schema, value: unkno
   }
   if (s.allOf) for (const sub of s.allOf) errors.push(...validate(root, sub, value, path));
   if (s.anyOf && !s.anyOf.some((sub: Schema) => validate(root, sub, value, path).length === 0)) errors.push(`${path}: matches none of anyOf`);
-  if (s.oneOf && s.oneOf.filter((sub: Schema) => validate(root, sub, value, path).length === 0).length !== 1) errors.push(`${path}: must match exactly one of oneOf`);
+  if (s.oneOf && s.oneOf.filter((sub: Schema) => validate(root, sub, value, path).length === 0).length !== 1)
+    errors.push(`${path}: must match exactly one of oneOf`);
   return errors;
 }

@@ -35,7 +35,17 @@ describe("GET /routes", () => {
     expect(pages).toBe(3);
 
     const byId = new Map(page1.routes.map((r) => [r.id, r]));
-    expect(byId.get(900001)).toMatchObject({ name: "Zedtest North Ridge", mountain_id: 900001, mountain_name: "Mount Zedtest", type: "alpine", canonical_type: "alpine", grade: "5.6", latitude: -44.501, longitude: 169.502, accident_count: 0 });
+    expect(byId.get(900001)).toMatchObject({
+      name: "Zedtest North Ridge",
+      mountain_id: 900001,
+      mountain_name: "Mount Zedtest",
+      type: "alpine",
+      canonical_type: "alpine",
+      grade: "5.6",
+      latitude: -44.501,
+      longitude: 169.502,
+      accident_count: 0,
+    });
     expect(byId.get(900001)!.elevation_m).toBeCloseTo(9000 * 0.3048, 1);
     // Coordinates from the mountain when the route has none.
     expect(byId.get(900003)).toMatchObject({ latitude: -44.5, longitude: 169.5, canonical_type: "ice" });

@@ -32,8 +32,16 @@ afterAll(async () => {
 });
 
 const EXPECTED: [string, string][] = [
-  ["get", "/routes"], ["get", "/routes/{id}"], ["get", "/routes/{id}/safety"], ["get", "/routes/{id}/forecast"],
-  ["get", "/routes/{id}/breakdown"], ["post", "/predict"], ["get", "/map"], ["get", "/accidents"], ["get", "/accidents/{id}"], ["get", "/openapi.json"],
+  ["get", "/routes"],
+  ["get", "/routes/{id}"],
+  ["get", "/routes/{id}/safety"],
+  ["get", "/routes/{id}/forecast"],
+  ["get", "/routes/{id}/breakdown"],
+  ["post", "/predict"],
+  ["get", "/map"],
+  ["get", "/accidents"],
+  ["get", "/accidents/{id}"],
+  ["get", "/openapi.json"],
 ];
 
 function refs(x: unknown, out: string[] = []): string[] {
@@ -121,7 +129,9 @@ describe("real responses validate against the document's schemas", () => {
   it("the checker is not vacuous", () => {
     const safety = { $ref: "#/components/schemas/SafetyScore" };
     expect(validate(doc, safety, { route_id: "x" }).length).toBeGreaterThan(1);
-    expect(validate(doc, { $ref: "#/components/schemas/Error" }, { error: { code: "x", message: "y", extra: 1 } })).toEqual(["$.error.extra: no value allowed"]);
+    expect(validate(doc, { $ref: "#/components/schemas/Error" }, { error: { code: "x", message: "y", extra: 1 } })).toEqual([
+      "$.error.extra: no value allowed",
+    ]);
   });
 
   it("every endpoint's 200", async () => {

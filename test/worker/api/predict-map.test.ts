@@ -57,8 +57,14 @@ describe("POST /predict", () => {
     expect(route).toMatchObject({ latitude: -44.5, longitude: 169.5, type: "alpine", elevationM: 2500 });
 
     // The same fields as a route's safety answer, minus route_id/route_name.
-    const safetyKeys = Object.keys(SafetyResponse.shape).filter((k) => !k.startsWith("route_")).sort();
-    expect(Object.keys(body).filter((k) => k !== "location").sort()).toEqual(safetyKeys);
+    const safetyKeys = Object.keys(SafetyResponse.shape)
+      .filter((k) => !k.startsWith("route_"))
+      .sort();
+    expect(
+      Object.keys(body)
+        .filter((k) => k !== "location")
+        .sort(),
+    ).toEqual(safetyKeys);
 
     const ttl = Number(await redis.ttl(predictKey(point)));
     expect(ttl).toBeGreaterThan(800);
@@ -173,7 +179,10 @@ describe("GET /map", () => {
     for (const d of days.days) {
       expect(await mapEntry(900008, d.date)).toBe(`${d.risk_score}|${d.color_code}|${Math.floor(Date.parse(d.computed_at) / 1000) + 21_600}`);
       const body = MapResponse.parse(await json(await call(`/map?bbox=169.6,-44.7,169.7,-44.6&date=${d.date}`)));
-      expect(body.routes.find((r) => r.id === 900008), d.date).toMatchObject({ risk: d.risk_score, color: d.color_code });
+      expect(
+        body.routes.find((r) => r.id === 900008),
+        d.date,
+      ).toMatchObject({ risk: d.risk_score, color: d.color_code });
       expect(body.missing).not.toContain(900008);
     }
     expect(spy).not.toHaveBeenCalled();

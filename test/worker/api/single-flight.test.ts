@@ -114,7 +114,12 @@ describe("SingleFlight across isolates (separate instances, real Redis lock)", (
     const k = `${tag}:c`;
     await redis.set(lockKey(k), "dead-isolate", { ex: 30 });
     const started = Date.now();
-    const r = await new SingleFlight({ ...options, waitMs: 400 }).run(k, locks, async () => null, async () => "value-c");
+    const r = await new SingleFlight({ ...options, waitMs: 400 }).run(
+      k,
+      locks,
+      async () => null,
+      async () => "value-c",
+    );
     expect(r).toEqual({ value: "value-c", role: "fallback" });
     expect(Date.now() - started).toBeGreaterThanOrEqual(400);
     expect(Date.now() - started).toBeLessThan(5000); // bounded: far below the lock's 30 s
@@ -123,11 +128,16 @@ describe("SingleFlight across isolates (separate instances, real Redis lock)", (
 
   it("the lock is released only by its owner: a slow leader never deletes the lock another isolate took since", async () => {
     const k = `${tag}:d`;
-    await new SingleFlight(options).run(k, locks, async () => null, async () => {
-      // The leader's lock expired meanwhile and another isolate took it.
-      await redis.set(lockKey(k), "next-leader", { ex: 30 });
-      return "value-d";
-    });
+    await new SingleFlight(options).run(
+      k,
+      locks,
+      async () => null,
+      async () => {
+        // The leader's lock expired meanwhile and another isolate took it.
+        await redis.set(lockKey(k), "next-leader", { ex: 30 });
+        return "value-d";
+      },
+    );
     expect(await redis.get(lockKey(k))).toBe("next-leader");
     await redis.del(lockKey(k));
   });

@@ -41,7 +41,10 @@ async function ok(path: string, ui: keyof typeof UI, init: RequestInit = {}) {
 
 describe("the UI walker", () => {
   it("is not vacuous: an omitted safety, a string score, a missing meta and a null array where one is due all fail", () => {
-    const good = { routes: [{ mp_route_id: 1, name: "a", latitude: 1.5, longitude: 2, grade: null, type: "trad", location_id: null, safety: null }], meta: { total_routes: 1, cached_routes: 0, missing_routes: 1, computed_routes: 0, target_date: "x", season: "rock" } };
+    const good = {
+      routes: [{ mp_route_id: 1, name: "a", latitude: 1.5, longitude: 2, grade: null, type: "trad", location_id: null, safety: null }],
+      meta: { total_routes: 1, cached_routes: 0, missing_routes: 1, computed_routes: 0, target_date: "x", season: "rock" },
+    };
     expect(walkUi(good, UI.mapWithSafety!).failures).toEqual([]);
     const { safety: _s, ...omitted } = good.routes[0]!;
     expect(walkUi({ ...good, routes: [omitted] }, UI.mapWithSafety!).failures).toContain("$.routes[0].safety: missing (UI expects object|null)");
@@ -49,7 +52,9 @@ describe("the UI walker", () => {
     expect(walkUi(stringScore, UI.mapWithSafety!).failures).toEqual(["$.routes[0].safety.risk_score: string where the UI expects number"]);
     expect(walkUi({ routes: good.routes }, UI.mapWithSafety!).failures).toContain("$.meta: missing (UI expects object)");
     expect(walkUi({ ...good, routes: null }, UI.mapWithSafety!).failures).toContain("$.routes: null where the UI expects array");
-    expect(walkUi({ ...good, routes: [{ ...good.routes[0], mp_route_id: 1.5 }] }, UI.mapWithSafety!).failures).toEqual(["$.routes[0].mp_route_id: number where the UI expects int"]);
+    expect(walkUi({ ...good, routes: [{ ...good.routes[0], mp_route_id: 1.5 }] }, UI.mapWithSafety!).failures).toEqual([
+      "$.routes[0].mp_route_id: number where the UI expects int",
+    ]);
   });
 });
 
@@ -106,7 +111,9 @@ describe("search (§3.3–§3.6)", () => {
     // url only for routes with a Mountain Project id.
     const withMp = await sql.query(`SELECT route_id, mp_route_id, name FROM routes WHERE mp_route_id IS NOT NULL ORDER BY route_id LIMIT 1`);
     const mp = (await ok(`/mp-routes?search=${encodeURIComponent(withMp[0]!.name)}`, "routes")).body;
-    expect(mp.data.find((r: { mp_route_id: number }) => r.mp_route_id === Number(withMp[0]!.route_id)).url).toBe(`https://www.mountainproject.com/route/${Number(withMp[0]!.mp_route_id)}`);
+    expect(mp.data.find((r: { mp_route_id: number }) => r.mp_route_id === Number(withMp[0]!.route_id)).url).toBe(
+      `https://www.mountainproject.com/route/${Number(withMp[0]!.mp_route_id)}`,
+    );
   });
 
   it("locations: from mountains, most routes first, real route_count, total = page size; alt names match", async () => {
@@ -192,7 +199,15 @@ describe("the route modal (§3.7–§3.13)", () => {
 
   it("ascent analytics: the no-ascents shape with 12 months and the route's linked accidents", async () => {
     const { body } = await ok(`/mp-routes/${routeId}/ascent-analytics`, "ascents");
-    expect(body).toMatchObject({ route_id: routeId, total_ascents: 0, overall_accident_rate: 0, has_data: false, best_month: null, worst_month: null, peak_month: null });
+    expect(body).toMatchObject({
+      route_id: routeId,
+      total_ascents: 0,
+      overall_accident_rate: 0,
+      has_data: false,
+      best_month: null,
+      worst_month: null,
+      peak_month: null,
+    });
     expect(body.monthly_stats.map((m: { month_num: number }) => m.month_num)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     const linked = await sql.query(`SELECT count(*)::int AS n FROM accidents WHERE route_id = $1`, [routeId]);
     expect(body.total_accidents).toBe(linked[0]!.n);
@@ -206,7 +221,9 @@ describe("predict and accidents (§3.14–§3.17)", () => {
     const route = (await ok(`/predict`, "predict", post({ route_id: routeId, route_name: routeName, planned_date: today }))).body;
     const details = (await ok(`/mp-routes/${routeId}`, "details")).body;
     expect(route.metadata.search_date).toBe(today);
-    const point = (await ok(`/predict`, "predict", post({ latitude: details.latitude, longitude: details.longitude, route_type: "Alpine", planned_date: today }))).body;
+    const point = (
+      await ok(`/predict`, "predict", post({ latitude: details.latitude, longitude: details.longitude, route_type: "Alpine", planned_date: today }))
+    ).body;
     expect(point.metadata.route_type).toBe("alpine");
     expect(point.top_contributing_accidents.length).toBeLessThanOrEqual(50);
   });

@@ -40,7 +40,12 @@ async function unprocessable(path: string, init: RequestInit = {}): Promise<Item
   const body = JSON.parse(text) as { detail: Item[] };
   expect(Array.isArray(body.detail), path).toBe(true);
   for (const item of body.detail) {
-    expect(Object.keys(item).sort().filter((k) => k !== "ctx"), path).toEqual(["input", "loc", "msg", "type"]);
+    expect(
+      Object.keys(item)
+        .sort()
+        .filter((k) => k !== "ctx"),
+      path,
+    ).toEqual(["input", "loc", "msg", "type"]);
     expect(typeof item.msg).toBe("string");
   }
   return body.detail;
@@ -82,7 +87,10 @@ describe("422: FastAPI's validation items", () => {
     ];
     for (const [path, init, type, loc, input] of cases) {
       const items = await unprocessable(path, init);
-      expect(items.find((i) => i.loc.join(".") === loc.join(".")), path).toMatchObject({ type, loc, input });
+      expect(
+        items.find((i) => i.loc.join(".") === loc.join(".")),
+        path,
+      ).toMatchObject({ type, loc, input });
     }
     // Limits carry pydantic's ctx.
     expect((await unprocessable(`/mp-routes?limit=501`))[0]!.ctx).toEqual({ le: 500 });
@@ -122,7 +130,9 @@ describe("422: FastAPI's validation items", () => {
     expect((await unprocessable("/predict", post("[1, 2]")))[0]).toMatchObject({ type: "model_attributes_type", loc: ["body"] });
     expect((await unprocessable("/predict", { method: "POST" }))[0]).toMatchObject({ type: "missing", loc: ["body"] });
     // The route form still needs planned_date.
-    expect(await unprocessable("/predict", post({ route_id: routeId }))).toContainEqual(expect.objectContaining({ type: "missing", loc: ["body", "planned_date"] }));
+    expect(await unprocessable("/predict", post({ route_id: routeId }))).toContainEqual(
+      expect.objectContaining({ type: "missing", loc: ["body", "planned_date"] }),
+    );
     // Unknown body fields are ignored (numbers as numeric strings too, as pydantic's lax mode).
     const res = await call("/predict", post({ ...point, latitude: "40.0", extra: "ignored" }));
     expect(res.status).toBe(200);
@@ -130,7 +140,7 @@ describe("422: FastAPI's validation items", () => {
 });
 
 describe("404 and 400", () => {
-  it("unknown paths: {\"detail\": \"Not Found\"}", async () => {
+  it('unknown paths: {"detail": "Not Found"}', async () => {
     for (const path of ["/nope", "/mp-routes/1/nope", "/routes", "/map", "", "/mp-routes/1/safety/extra"]) {
       const res = await call(path);
       expect(res.status, path).toBe(404);
@@ -185,7 +195,7 @@ describe("404 and 400", () => {
 });
 
 describe("405, parameters, CORS", () => {
-  it("a known path with a wrong method: 405 {\"detail\": \"Method Not Allowed\"} with Allow (root paths too)", async () => {
+  it('a known path with a wrong method: 405 {"detail": "Method Not Allowed"} with Allow (root paths too)', async () => {
     const cases: [string, string, string][] = [
       ["DELETE", "http://edge.test/health", "GET, HEAD"],
       ["POST", "http://edge.test/", "GET, HEAD"],
@@ -222,12 +232,19 @@ describe("405, parameters, CORS", () => {
 
   it("CORS: preflight of the JSON POST /predict allows POST and Content-Type; answers (errors too) carry the origin", async () => {
     const origin = { Origin: "http://localhost:5173" };
-    const pre = await call("/predict", { method: "OPTIONS", headers: { ...origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type" } });
+    const pre = await call("/predict", {
+      method: "OPTIONS",
+      headers: { ...origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type" },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers.get("Access-Control-Allow-Origin")).toBe("*");
     expect(pre.headers.get("Access-Control-Allow-Methods")).toContain("POST");
     expect(pre.headers.get("Access-Control-Allow-Headers")).toMatch(/Content-Type/i);
-    for (const [path, status] of [["/mp-routes?limit=1", 200], ["/mp-routes/abc", 422], ["/nope", 404]] as const) {
+    for (const [path, status] of [
+      ["/mp-routes?limit=1", 200],
+      ["/mp-routes/abc", 422],
+      ["/nope", 404],
+    ] as const) {
       const res = await call(path, { headers: origin });
       expect(res.status).toBe(status);
       expect(res.headers.get("Access-Control-Allow-Origin")).toBe("*");

@@ -29,7 +29,10 @@ export async function json<T = any>(res: Response): Promise<T> {
  */
 export async function quietRoutes(skip: number, count: number, filter: (type: string | null) => boolean = () => true) {
   const all = (await selectTopRoutes(sql, 10_000)).filter((r) => r.id < 900_000);
-  return all.slice(250).filter((r) => filter(r.type)).slice(skip, skip + count);
+  return all
+    .slice(250)
+    .filter((r) => filter(r.type))
+    .slice(skip, skip + count);
 }
 
 /** Deletes the score keys (compact, detail), their locks and the forecast locks of routes for dates. */
@@ -37,7 +40,16 @@ export async function clearRouteKeys(routeIds: readonly number[], dates: readonl
   const scoreKeys = routeIds.flatMap((id) => dates.flatMap((d) => [keys.score(id, d), keys.scoreDetail(id, d)]));
   const all = [...scoreKeys, ...scoreKeys.map((k) => keys.lock(k))];
   for (const id of routeIds) {
-    for (let n = 1; n <= 7; n++) for (let i = 0; i + n <= dates.length; i++) all.push(keys.lock(dates.slice(i, i + n).map((d) => keys.score(id, d)).join("|")));
+    for (let n = 1; n <= 7; n++)
+      for (let i = 0; i + n <= dates.length; i++)
+        all.push(
+          keys.lock(
+            dates
+              .slice(i, i + n)
+              .map((d) => keys.score(id, d))
+              .join("|"),
+          ),
+        );
   }
   for (let i = 0; i < all.length; i += 500) await redis.del(...all.slice(i, i + 500));
   for (const d of dates) await redis.hdel(keys.mapIndex(d), ...routeIds.map(String));
@@ -80,7 +92,8 @@ function resolve(root: unknown, path: string): { at: string; value: unknown }[] 
       const v = value !== undefined && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
       if (!isArray) next.push({ at: `${at}.${key}`, value: v });
       else if (Array.isArray(v)) v.forEach((x, i) => next.push({ at: `${at}.${key}[${i}]`, value: x }));
-      else if (v === null) continue; // a null array (allowed by its own path's type): nothing to walk
+      else if (v === null)
+        continue; // a null array (allowed by its own path's type): nothing to walk
       else next.push({ at: `${at}.${key}`, value: v === undefined ? undefined : { notAnArray: v } });
     }
     frontier = next;

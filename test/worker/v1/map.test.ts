@@ -50,7 +50,9 @@ describe("map-with-safety and a warming run", () => {
     expect(before.routes.map((r) => r.mp_route_id)).toEqual(expect.arrayContaining(warmed));
 
     // A warming run's message for these routes and the date, through the queue consumer.
-    const batch = createMessageBatch("safeascent-warm", [{ id: "v1-map-1", timestamp: new Date(), attempts: 1, body: { runId, index: 0, routeIds: warmed, dates: [date] } }]);
+    const batch = createMessageBatch("safeascent-warm", [
+      { id: "v1-map-1", timestamp: new Date(), attempts: 1, body: { runId, index: 0, routeIds: warmed, dates: [date] } },
+    ]);
     const ctx = createExecutionContext();
     await worker.queue!(batch as never, env, ctx);
     expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["v1-map-1"]);
@@ -59,12 +61,25 @@ describe("map-with-safety and a warming run", () => {
     const res = await call(`/mp-routes/map-with-safety?target_date=${date}&season=rock`);
     expect(spy).not.toHaveBeenCalled();
     const after = await json<MapBody>(res);
-    expect(after.meta).toMatchObject({ total_routes: before.meta.total_routes, cached_routes: warmed.length, missing_routes: before.meta.total_routes - warmed.length });
+    expect(after.meta).toMatchObject({
+      total_routes: before.meta.total_routes,
+      cached_routes: warmed.length,
+      missing_routes: before.meta.total_routes - warmed.length,
+    });
     for (const id of warmed) {
       const compact = CompactScoreSchema.parse(JSON.parse((await redis.get<string>(keys.score(id, date)))!));
-      expect(after.routes.find((r) => r.mp_route_id === id)!.safety, String(id)).toEqual({ risk_score: compact.risk_score, color_code: compact.color_code, status: "cached" });
+      expect(after.routes.find((r) => r.mp_route_id === id)!.safety, String(id)).toEqual({
+        risk_score: compact.risk_score,
+        color_code: compact.color_code,
+        status: "cached",
+      });
     }
-    expect(after.routes.filter((r) => r.safety !== null).map((r) => r.mp_route_id).sort()).toEqual([...warmed].sort());
+    expect(
+      after.routes
+        .filter((r) => r.safety !== null)
+        .map((r) => r.mp_route_id)
+        .sort(),
+    ).toEqual([...warmed].sort());
     // Not longer than the scores it embeds live (6 h here) and never more than a minute.
     const maxAge = Number(/max-age=(\d+)/.exec(res.headers.get("Cache-Control")!)![1]);
     expect(maxAge).toBeGreaterThan(0);

@@ -24,11 +24,23 @@ afterAll(() => clearRouteKeys([routeId], days(today, 7)));
 
 /** The contract's endpoints (spec §4), with their methods. */
 const CONTRACT: [string, string][] = [
-  ["get", "/mp-routes/map-with-safety"], ["get", "/mp-routes/map"], ["get", "/mp-routes"], ["get", "/locations"], ["get", "/locations/{mp_id}"],
-  ["get", "/mp-routes/{mp_route_id}"], ["post", "/mp-routes/{mp_route_id}/safety"], ["get", "/mp-routes/{mp_route_id}/forecast"],
-  ["get", "/mp-routes/{mp_route_id}/accidents"], ["get", "/mp-routes/{mp_route_id}/risk-breakdown"], ["get", "/mp-routes/{mp_route_id}/historical-trends"],
-  ["get", "/mp-routes/{mp_route_id}/time-of-day"], ["get", "/mp-routes/{mp_route_id}/ascent-analytics"], ["post", "/predict"], ["get", "/accidents"],
-  ["get", "/accidents/{accident_id}"], ["get", "/health"],
+  ["get", "/mp-routes/map-with-safety"],
+  ["get", "/mp-routes/map"],
+  ["get", "/mp-routes"],
+  ["get", "/locations"],
+  ["get", "/locations/{mp_id}"],
+  ["get", "/mp-routes/{mp_route_id}"],
+  ["post", "/mp-routes/{mp_route_id}/safety"],
+  ["get", "/mp-routes/{mp_route_id}/forecast"],
+  ["get", "/mp-routes/{mp_route_id}/accidents"],
+  ["get", "/mp-routes/{mp_route_id}/risk-breakdown"],
+  ["get", "/mp-routes/{mp_route_id}/historical-trends"],
+  ["get", "/mp-routes/{mp_route_id}/time-of-day"],
+  ["get", "/mp-routes/{mp_route_id}/ascent-analytics"],
+  ["post", "/predict"],
+  ["get", "/accidents"],
+  ["get", "/accidents/{accident_id}"],
+  ["get", "/health"],
 ];
 
 describe("the /api/v1 document", () => {
@@ -63,7 +75,10 @@ describe("the /api/v1 document", () => {
     expect(doc.paths["/mp-routes/{mp_route_id}/safety"].post.requestBody).toBeUndefined();
     const body = doc.paths["/predict"].post.requestBody.content["application/json"].schema;
     expect(body.anyOf).toHaveLength(2);
-    expect(body.anyOf.map((s: any) => [...s.required].sort())).toEqual([["latitude", "longitude", "planned_date", "route_type"], ["planned_date", "route_id"]]);
+    expect(body.anyOf.map((s: any) => [...s.required].sort())).toEqual([
+      ["latitude", "longitude", "planned_date", "route_type"],
+      ["planned_date", "route_id"],
+    ]);
   });
 
   it("real answers validate against the document's response schemas (and the zod ones they came from)", async () => {
@@ -91,7 +106,10 @@ describe("the /api/v1 document", () => {
     await check("/mp-routes/{mp_route_id}/historical-trends", "get", `${r}/historical-trends?target_date=${addDays(today, 1)}`);
     await check("/mp-routes/{mp_route_id}/time-of-day", "get", `${r}/time-of-day?target_date=${today}`);
     await check("/mp-routes/{mp_route_id}/ascent-analytics", "get", `${r}/ascent-analytics`);
-    await check("/predict", "post", "/predict", { headers: { "Content-Type": "application/json" }, body: JSON.stringify({ route_id: routeId, planned_date: today }) });
+    await check("/predict", "post", "/predict", {
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ route_id: routeId, planned_date: today }),
+    });
     await check("/accidents", "get", "/accidents?limit=2");
     await check("/accidents/{accident_id}", "get", "/accidents/1");
     await check("/health", "get", "/health");

@@ -31,7 +31,10 @@ let hung: { id: number; latitude: number; longitude: number };
 const client = () => ({ "CF-Connecting-IP": `2001:db8::${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}` });
 const tight = () => ({ ...env, COMPUTE_LIMITER: (env as unknown as Record<string, unknown>).TEST_TIGHT_LIMITER }) as typeof env;
 const points = [0, 1, 2, 3, 4].map((i) => ({ latitude: -33.123 - i * 0.05, longitude: -70.456, route_type: "trad" }));
-const pointKeys = () => points.flatMap((p) => [today, addDays(today, 1)].map((d) => pointKey({ latitude: p.latitude, longitude: p.longitude, routeType: "trad", elevationM: null, grade: null }, d)));
+const pointKeys = () =>
+  points.flatMap((p) =>
+    [today, addDays(today, 1)].map((d) => pointKey({ latitude: p.latitude, longitude: p.longitude, routeType: "trad", elevationM: null, grade: null }, d)),
+  );
 
 async function deleteMatching(pattern: string) {
   let cursor = "0";
@@ -93,7 +96,10 @@ describe("per-client rate limit on computation", () => {
   it("v2 and /predict: the same limiter, in the native error shape", async () => {
     const e = tight();
     const ip = client();
-    const { okBefore, refused } = await untilRefused((i) => call(`http://edge.test/api/v2/routes/${limited[1]}/breakdown?date=${dates[i]}`, { headers: ip }, e), 7);
+    const { okBefore, refused } = await untilRefused(
+      (i) => call(`http://edge.test/api/v2/routes/${limited[1]}/breakdown?date=${dates[i]}`, { headers: ip }, e),
+      7,
+    );
     expect(okBefore).toBeGreaterThanOrEqual(3);
     expect(refused.headers.get("Retry-After")).toBeTruthy();
     expect((await json(refused)).error.code).toBe("rate_limited");
@@ -101,7 +107,11 @@ describe("per-client rate limit on computation", () => {
     const predict = (i: number) =>
       call(
         "http://edge.test/api/v2/predict",
-        { method: "POST", headers: { ...other, "Content-Type": "application/json" }, body: JSON.stringify({ ...points[i % 5], date: i < 5 ? today : addDays(today, 1) }) },
+        {
+          method: "POST",
+          headers: { ...other, "Content-Type": "application/json" },
+          body: JSON.stringify({ ...points[i % 5], date: i < 5 ? today : addDays(today, 1) }),
+        },
         e,
       );
     const p = await untilRefused(predict, 10);
@@ -112,7 +122,8 @@ describe("per-client rate limit on computation", () => {
   it("new /predict points are bounded per minute for all clients together (PREDICT_NEW_POINTS_PER_MINUTE)", async () => {
     const e = { ...env, PREDICT_NEW_POINTS_PER_MINUTE: "1" };
     const body = (p: (typeof points)[number]) => JSON.stringify({ ...p, planned_date: addDays(today, 1) });
-    const post = (p: (typeof points)[number]) => call("/predict", { method: "POST", headers: { ...client(), "Content-Type": "application/json" }, body: body(p) }, e);
+    const post = (p: (typeof points)[number]) =>
+      call("/predict", { method: "POST", headers: { ...client(), "Content-Type": "application/json" }, body: body(p) }, e);
     // Count this minute's new points from here (other files' predictions count too: the budget is global).
     await redis.del(keys.newPointsPerMinute(Math.floor(Date.now() / 60_000)));
     const statuses = [];
@@ -162,14 +173,20 @@ describe("outages and bugs, by type", () => {
   it("/admin/warm and /admin/stats: 503 when Postgres or Redis is unreachable", async () => {
     const admin = (path: string, method: string, e: typeof env) => call(`http://edge.test${path}`, { method, headers: ADMIN }, e);
     vi.spyOn(appContext(env).sql, "query").mockRejectedValue(new UpstreamUnavailable("postgres", new TypeError("fetch failed")));
-    for (const [path, method] of [["/admin/stats", "GET"], [`/admin/warm?routes=${limited[0]}`, "POST"]] as const) {
+    for (const [path, method] of [
+      ["/admin/stats", "GET"],
+      [`/admin/warm?routes=${limited[0]}`, "POST"],
+    ] as const) {
       const res = await admin(path, method, env);
       expect(res.status, `${method} ${path} (postgres)`).toBe(503);
       expect(res.headers.get("Retry-After")).toBeTruthy();
     }
     vi.restoreAllMocks();
     const noRedis = { ...env, UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9" };
-    for (const [path, method] of [["/admin/stats", "GET"], ["/admin/warm?top=5", "POST"]] as const) {
+    for (const [path, method] of [
+      ["/admin/stats", "GET"],
+      ["/admin/warm?top=5", "POST"],
+    ] as const) {
       const res = await admin(path, method, noRedis);
       expect(res.status, `${method} ${path} (redis)`).toBe(503);
       expect((await json(res)).error.code).toBe("upstream_unavailable");
@@ -195,7 +212,11 @@ describe("a hung weather source", () => {
       return new Promise<Response>((_, reject) => init?.signal?.addEventListener("abort", () => (pending--, reject(init.signal!.reason))));
     });
     const ctx = createExecutionContext();
-    const res = await worker.fetch!(new Request(`http://edge.test/api/v1/mp-routes/${hung.id}/safety?target_date=${today}`, { method: "POST" }) as never, e, ctx);
+    const res = await worker.fetch!(
+      new Request(`http://edge.test/api/v1/mp-routes/${hung.id}/safety?target_date=${today}`, { method: "POST" }) as never,
+      e,
+      ctx,
+    );
     // Answered while the weather request is still hanging: the deadline, not the fetch's timeout, ended the wait.
     expect(pending).toBeGreaterThan(0);
     expect(res.status).toBe(200);

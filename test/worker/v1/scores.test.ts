@@ -72,7 +72,13 @@ describe("POST /mp-routes/{id}/safety (the marker click)", () => {
     expect(spy).toHaveBeenCalledTimes(1); // bypass_cache never forces a recomputation
     // It is the compact score warming writes (the map's colour and the popup agree).
     const compact = JSON.parse((await redis.get<string>(keys.score(safetyRoute, today)))!);
-    expect(body).toEqual({ route_id: safetyRoute, route_name: compact.route_name, target_date: today, risk_score: compact.risk_score, color_code: compact.color_code });
+    expect(body).toEqual({
+      route_id: safetyRoute,
+      route_name: compact.route_name,
+      target_date: today,
+      risk_score: compact.risk_score,
+      color_code: compact.color_code,
+    });
     vi.restoreAllMocks();
   });
 });
@@ -112,7 +118,17 @@ describe("GET /mp-routes/{id}/forecast", () => {
   it("days beyond today+15 (the forecast's reach) appear in the null shape; the others are scored", async () => {
     const start = addDays(today, 13);
     const body = await json(await call(`/mp-routes/${forecastRoute}/forecast?start_date=${start}`));
-    const nullShape = { risk_score: null, weather_summary: "Weather data unavailable", temp_high: null, temp_low: null, temp_avg: null, precip_mm: null, precip_chance: null, wind_speed: null, cloud_cover: null };
+    const nullShape = {
+      risk_score: null,
+      weather_summary: "Weather data unavailable",
+      temp_high: null,
+      temp_low: null,
+      temp_avg: null,
+      precip_mm: null,
+      precip_chance: null,
+      wind_speed: null,
+      cloud_cover: null,
+    };
     expect(body.forecast_days.slice(0, 3).every((d: { risk_score: unknown }) => typeof d.risk_score === "number")).toBe(true);
     for (const d of body.forecast_days.slice(3)) expect(d).toMatchObject(nullShape);
   });
@@ -124,11 +140,20 @@ describe("GET /mp-routes/{id}/risk-breakdown", () => {
     const s = JSON.parse((await redis.get<string>(keys.scoreDetail(forecastRoute, today)))!) as DailyScore;
     const top = s.top_contributing_accidents.slice(0, 10);
     const mean = (f: (a: (typeof top)[number]) => number) => top.reduce((t, a) => t + f(a), 0) / top.length;
-    const raw = [mean((a) => a.spatial_weight * a.elevation_weight), mean((a) => a.temporal_weight), mean((a) => a.weather_weight), mean((a) => a.route_type_weight)];
+    const raw = [
+      mean((a) => a.spatial_weight * a.elevation_weight),
+      mean((a) => a.temporal_weight),
+      mean((a) => a.weather_weight),
+      mean((a) => a.route_type_weight),
+    ];
     const sum = raw.reduce((a, b) => a + b, 0);
     expect(body.factors.map((f: { contribution: number }) => f.contribution)).toEqual(raw.map((v) => pyRound((v / sum) * 100, 1)));
     expect(body.risk_score).toBe(pyRound(s.risk_score, 1));
-    expect(body.top_accidents).toEqual(s.top_contributing_accidents.slice(0, 5).map((a) => ({ accident_id: a.accident_id, distance_km: a.distance_km, days_ago: a.days_ago, total_influence: pyRound(a.total_influence, 3) })));
+    expect(body.top_accidents).toEqual(
+      s.top_contributing_accidents
+        .slice(0, 5)
+        .map((a) => ({ accident_id: a.accident_id, distance_km: a.distance_km, days_ago: a.days_ago, total_influence: pyRound(a.total_influence, 3) })),
+    );
   });
 });
 
@@ -211,11 +236,16 @@ describe("GET /mp-routes/{id}/time-of-day", () => {
       visibility: 20_000,
       ...extra,
     });
-    const hours = Array.from({ length: 24 }, (_, h) => (h >= 12 && h <= 13 ? hour(h, { precipitation: 8, wind_gusts: 25 }) : h >= 16 ? hour(h, { precipitation: 0.5 }) : hour(h)));
+    const hours = Array.from({ length: 24 }, (_, h) =>
+      h >= 12 && h <= 13 ? hour(h, { precipitation: 8, wind_gusts: 25 }) : h >= 16 ? hour(h, { precipitation: 0.5 }) : hour(h),
+    );
     const { hours: out, windows } = analyseHours(20, { timezone: "UTC", hours });
     expect(out[12]).toMatchObject({ risk_score: 55, is_climbable: false }); // +20 precip, +15 gusts; precip ≥ 5
     // 6–11 at 20; 12–13 out (precipitation ≥ 5 mm); 14–18 climbable (16–18 at 23: +3 for 0.5 mm); 19+ dark.
-    expect(windows.map((w) => [w.start_hour, w.end_hour, w.duration_hours, w.avg_risk])).toEqual([[6, 11, 6, 20], [14, 18, 5, 21.8]]);
+    expect(windows.map((w) => [w.start_hour, w.end_hour, w.duration_hours, w.avg_risk])).toEqual([
+      [6, 11, 6, 20],
+      [14, 18, 5, 21.8],
+    ]);
   });
 });
 
@@ -238,10 +268,25 @@ describe("GET /mp-routes/{id}/historical-trends", () => {
     expect(body.reference_date).toBe(ref);
     // Volatility from the weather service's 5-year archive statistics (the stand-in's archive).
     expect(body.weather_volatility).toMatchObject({ available: true, reference_date: ref, source: "open_meteo_archive", lookback_years: 5 });
-    expect(body.weather_volatility.months.map((m: { month_label: string }) => m.month_label)).toEqual(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]);
+    expect(body.weather_volatility.months.map((m: { month_label: string }) => m.month_label)).toEqual([
+      "Jan",
+      "Feb",
+      "Mar",
+      "Apr",
+      "May",
+      "Jun",
+      "Jul",
+      "Aug",
+      "Sep",
+      "Oct",
+      "Nov",
+      "Dec",
+    ]);
     for (const m of body.weather_volatility.months) expect(typeof m.temperature_sample_count).toBe("number");
     // days=1 keeps only yesterday … today.
-    expect((await json(await call(`/mp-routes/${historyRoute}/historical-trends?days=1`))).historical_predictions.map((p: { date: string }) => p.date)).toEqual([historyDates[1]]);
+    expect((await json(await call(`/mp-routes/${historyRoute}/historical-trends?days=1`))).historical_predictions.map((p: { date: string }) => p.date)).toEqual(
+      [historyDates[1]],
+    );
   });
 
   it("with 8 days of history the trend compares the last 7 with the first 7", async () => {

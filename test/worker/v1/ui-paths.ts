@@ -222,7 +222,15 @@ export const UI: Record<string, UiPaths> = {
     "metadata.vectorized": "bool",
   },
   // §3.15 / §3.16
-  accidentList: { total: "int", data: "array", "data[].accident_id": "int", "data[].date": "string|null", "data[].year": "number|null", "data[].tags": "string|null", "data[].latitude": "number|null" },
+  accidentList: {
+    total: "int",
+    data: "array",
+    "data[].accident_id": "int",
+    "data[].date": "string|null",
+    "data[].year": "number|null",
+    "data[].tags": "string|null",
+    "data[].latitude": "number|null",
+  },
   accident: {
     accident_id: "int",
     source: "string|null",
