@@ -217,8 +217,6 @@ try {
     vars: {
       WARM_SCOPE: "all",
       UPSTASH_REDIS_REST_URL: proxy.url,
-      // The stand-in's commercial plan: the free plan's 600 calls/minute would pace a full tick over hours.
-      OPEN_METEO_API_KEY: process.env.OPEN_METEO_API_KEY ?? "dev-professional-key",
     },
     log: (l) => say(`# ${l}`),
   });

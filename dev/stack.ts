@@ -32,6 +32,9 @@ import { migrate } from "../tools/data/migrate";
 import { importDataset } from "../tools/data/importer";
 import { demoDatasetFiles } from "../tools/data/demo-data";
 
+/** The stand-in's API Professional key (dev/open-meteo.ts DEV_API_KEYS), used unless OPEN_METEO_API_KEY is set. */
+export const DEFAULT_DEV_OPEN_METEO_KEY = "dev-professional-key";
+
 export const ROOT = resolve(import.meta.dirname, "..");
 
 export interface StackOptions {
@@ -131,15 +134,18 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     // 3. Open-Meteo stand-in.
     const meteo = await startOpenMeteo({ port: Number(process.env.OPEN_METEO_PORT ?? 0) });
     closers.push(meteo.close);
-    describe.push(`open-meteo: stand-in at ${meteo.url}`);
+    // Production needs a commercial Open-Meteo plan (a full tick is ~28K weighted calls; see README),
+    // so the stack models one by default: the stand-in's API Professional key. OPEN_METEO_API_KEY=
+    // (empty) models the free plan, whose limits pace a cold warming run over minutes.
+    const openMeteoKey = process.env.OPEN_METEO_API_KEY ?? DEFAULT_DEV_OPEN_METEO_KEY;
+    describe.push(`open-meteo: stand-in at ${meteo.url}, ${openMeteoKey ? `plan of key ${openMeteoKey}` : "free plan (no key)"}`);
 
     // 4. The Worker: secrets through a private env file, the rest as --var.
     const secrets: Record<string, string> = {
       DATABASE_URL: databaseUrl,
       UPSTASH_REDIS_REST_TOKEN: upstashToken,
       ADMIN_TOKEN: adminToken,
-      // The stand-in accepts dev-professional-key etc. (commercial plans); unset = the free plan.
-      ...(process.env.OPEN_METEO_API_KEY ? { OPEN_METEO_API_KEY: process.env.OPEN_METEO_API_KEY } : {}),
+      ...(openMeteoKey ? { OPEN_METEO_API_KEY: openMeteoKey } : {}),
     };
     const vars: Record<string, string> = {
       NEON_HTTP_ENDPOINT: neonEndpoint,
