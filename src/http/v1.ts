@@ -67,7 +67,7 @@ const openApi: Handler = (req) =>
         description:
           "The SafeAscent v1 contract: what the original SafeAscent React frontend calls, served by SafeAscent Edge. " +
           "Route ids are Edge route ids, location ids are mountain ids. Errors use FastAPI's shapes: {detail: string}, or {detail: [validation items]} with 422. " +
-          "Scores are cache-first (the warmed cache, else computed once and cached); dates today−7 … today+15 (UTC) are scored on demand.",
+          "Scores are cache-first (the warmed cache, else computed once and cached); dates today−7 … today+14 (UTC) are scored on demand.",
         schemas: RESPONSE_SCHEMAS,
         errorComponent: (status) => (status === 422 ? "HTTPValidationError" : "HTTPError"),
         errorText: ERROR_TEXT,
@@ -155,7 +155,7 @@ export const ENDPOINTS: Endpoint[] = [
     scoreCache: true,
     summary: "Seven daily scores with the day's weather",
     description:
-      "start_date … start_date+6. Days in today−7 … today+15 (UTC) are scored (missing ones computed); a day outside it has risk_score null and null weather.",
+      "start_date … start_date+6. Days in today−7 … today+14 (UTC) are scored (missing ones computed); a day outside it has risk_score null and null weather.",
     pathParams: routeId,
     query: ForecastQuery,
     response: "Forecast",
@@ -255,7 +255,7 @@ export const ENDPOINTS: Endpoint[] = [
     summary: "Score a point, or a route by id",
     description:
       "Point form {latitude, longitude, route_type, planned_date}: scored on the 0.01° grid (the weather cell; elevation to 10 m), cached 15 minutes. " +
-      "Route form {route_id, planned_date}: the route's own score. planned_date within today−7 … today+15 (UTC).",
+      "Route form {route_id, planned_date}: the route's own score. planned_date within today−7 … today+14 (UTC).",
     body: PredictBody,
     response: "Prediction",
     errors: [404, 400, 413, 422, 429],

@@ -22,7 +22,7 @@ import { addDetailWrite, addScoreWrites, parseCompact, scoreTtl, scoreWrite, typ
 import { addDays, todayUtc } from "../dates";
 import { getRoutesByIds, type Route } from "../data/routes";
 import type { DailyScore } from "./score-service";
-import type { WeatherCallOptions } from "../weather/weather-service";
+import { FORECAST_LAST_DAY, type WeatherCallOptions } from "../weather/weather-service";
 
 /** Largest id Postgres can hold in an `integer` column: anything beyond cannot exist. */
 export const MAX_INT32 = 2_147_483_647;
@@ -64,7 +64,8 @@ export async function loadRoute(app: AppContext, routeId: number): Promise<Route
  * had with real weather, and each far date would cost its own weather window.
  */
 export const SCORABLE_PAST_DAYS = 7;
-export const SCORABLE_FUTURE_DAYS = 15;
+/** As far as the forecast window the weather service asks for (one day inside Open-Meteo's reach). */
+export const SCORABLE_FUTURE_DAYS = FORECAST_LAST_DAY;
 
 export interface DateWindow {
   first: string;

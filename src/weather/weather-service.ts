@@ -63,9 +63,15 @@ export const CLIMATE_TTL_SECONDS = 30 * 86_400;
 const CLIMATE_TTL_JITTER_SECONDS = 7 * 86_400;
 export const CLIMATE_FAILURE_TTL_SECONDS = 300;
 export const FORECAST_PAST_DAYS = 6;
-/** Open-Meteo forecasts 16 days: today … today+15. */
-export const FORECAST_LAST_DAY = 15;
-const FORECAST_FIRST_REACHABLE_DAY = -92;
+/**
+ * The forecast window we ask for, in UTC days. Open-Meteo forecasts 16 days (today … today+15) and
+ * keeps 92 past days, but counts them from the *place's* local date (timezone=auto): at the 00:00
+ * UTC tick the Americas are still on yesterday, so UTC today+15 is out of range there and the whole
+ * batch fails with a 400. One day's margin on both ends keeps every request valid in every time zone
+ * (local dates are within a day of UTC), and still covers what the API needs (today+8 at most).
+ */
+export const FORECAST_LAST_DAY = 14;
+const FORECAST_FIRST_REACHABLE_DAY = -91;
 export const ARCHIVE_DAYS = 1825;
 const ARCHIVE_LAG_DAYS = 12;
 export const FORECAST_BATCH = 100;

@@ -28,7 +28,7 @@ export function scorableDate(date: string, field: string, window: DateWindow = s
     {
       type: "value_error",
       loc: [location, field],
-      msg: `Value error, ${field} must be within ${window.first} … ${window.last} (UTC: today−7 … today+15, the weather forecast's reach)`,
+      msg: `Value error, ${field} must be within ${window.first} … ${window.last} (UTC: today−7 … today+14, the weather forecast's reach)`,
       input: date,
       ctx: { error: {} },
     },

@@ -76,8 +76,20 @@ describe("WeatherService", () => {
     expect(w.forecast!.map((d) => d.date)).toEqual(Array.from({ length: 7 }, (_, i) => addDays(today(), i - 4)));
     expect(w.stats?.temperature).toHaveLength(2);
     expect(w.stats?.source).toBe("open_meteo_archive");
-    // The window reaches today+15 (the API's forecast may start at today+2 → today+8).
-    expect(weatherForDate(first.get(a.key), addDays(today(), 15)).status).toBe("ok");
+    // The window reaches today+14 (the API's forecast may start at today+2 → today+8).
+    expect(weatherForDate(first.get(a.key), addDays(today(), 14)).status).toBe("ok");
+  });
+
+  it("just after 00:00 UTC (the 00 UTC tick) the window is valid where the local date is still yesterday, or already tomorrow", async () => {
+    clock = Date.parse(`${addDays(today(), 1)}T00:05:00Z`);
+    const ws = service();
+    const cells = [gridCell(37.73, -119.57), gridCell(61.2, -149.9), gridCell(35.36, 138.73), gridCell(-43.6, 170.14)]; // UTC−7/−8/−9, +9, +13
+    const weather = await ws.forCells(cells, today(), addDays(today(), 8));
+    for (const c of cells) {
+      const w = weather.get(c.key)!;
+      expect(w.forecastError, c.key).toBeNull();
+      for (let d = 0; d <= 8; d++) expect(weatherForDate(w, addDays(today(), d)).status, `${c.key} +${d}`).toBe("ok");
+    }
   });
 
   it("top-200 routes, cold: batched and paced inside the free plan's per-minute weight, every cell complete", async () => {

@@ -99,11 +99,11 @@ describe("422: FastAPI's validation items", () => {
     expect(two.map((i) => i.type).sort()).toEqual(["bool_parsing", "date_from_datetime_parsing"]);
   });
 
-  it("a date outside today−7 … today+15 is a value_error naming the parameter (single-day scores)", async () => {
+  it("a date outside today−7 … today+14 is a value_error naming the parameter (single-day scores)", async () => {
     const far = addDays(today, 40);
     const [item] = await unprocessable(`/mp-routes/${routeId}/risk-breakdown?target_date=${far}`);
     expect(item).toMatchObject({ type: "value_error", loc: ["query", "target_date"], input: far });
-    expect(item!.msg).toContain(addDays(today, 15));
+    expect(item!.msg).toContain(addDays(today, 14));
   });
 
   it("POST /predict: every rule of the original's tests, and a body that is not JSON", async () => {

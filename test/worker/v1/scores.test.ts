@@ -115,8 +115,8 @@ describe("GET /mp-routes/{id}/forecast", () => {
     }
   });
 
-  it("days beyond today+15 (the forecast's reach) appear in the null shape; the others are scored", async () => {
-    const start = addDays(today, 13);
+  it("days beyond today+14 (the forecast's reach) appear in the null shape; the others are scored", async () => {
+    const start = addDays(today, 12);
     const body = await json(await call(`/mp-routes/${forecastRoute}/forecast?start_date=${start}`));
     const nullShape = {
       risk_score: null,
