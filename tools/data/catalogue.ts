@@ -43,7 +43,19 @@ import { join } from "node:path";
 import { checkHeader, isProblem, mountainsSpec, parseCsv, routesSpec, type MountainRow, type RouteRow, type TableSpec } from "./csv-schemas";
 import { validateRecord } from "./csv-schemas";
 import { gridCell } from "../../src/weather/weather-service";
-import { ACCIDENT_COLUMNS, formatCell, MOUNTAIN_COLUMNS, ROUTE_COLUMNS, Rng, WEATHER_COLUMNS, type Cell, type DemoFiles, type Format } from "./demo-data";
+import {
+  ACCIDENT_COLUMNS,
+  ADJECTIVES,
+  ASPECTS,
+  csvHeader,
+  csvLine,
+  MOUNTAIN_COLUMNS,
+  NOUNS,
+  ROUTE_COLUMNS,
+  Rng,
+  WEATHER_COLUMNS,
+  type DemoFiles,
+} from "./demo-data";
 
 export const CATALOGUE_SEED = 20_240_602;
 export const SYNTHETIC_MOUNTAIN_ID_BASE = 100_000;
@@ -642,32 +654,9 @@ const HEAD_AREAS: readonly { name: string; location: string; kind: Kind; lat: nu
   { name: "Forestland Boulders", location: "Leavenworth", kind: "boulder_field", lat: 47.5435, lon: -120.7105, elevationFt: 1400 },
 ];
 
-// Names
+// Names (the demo data's words first, in their order, then more)
 const ADJ = [
-  "Crimson",
-  "Hidden",
-  "Silent",
-  "Golden",
-  "Broken",
-  "Electric",
-  "Lonely",
-  "Wild",
-  "Granite",
-  "Midnight",
-  "Thin",
-  "Flying",
-  "Lost",
-  "Quiet",
-  "Burning",
-  "Falling",
-  "Rusty",
-  "Twisted",
-  "Hollow",
-  "Ancient",
-  "Iron",
-  "Velvet",
-  "Paper",
-  "Blue",
+  ...ADJECTIVES,
   "Black",
   "White",
   "Red",
@@ -706,30 +695,7 @@ const ADJ = [
   "Upper",
 ] as const;
 const NOUN = [
-  "Dihedral",
-  "Arete",
-  "Roof",
-  "Crack",
-  "Flake",
-  "Pillar",
-  "Edge",
-  "Corner",
-  "Traverse",
-  "Prow",
-  "Slab",
-  "Seam",
-  "Overhang",
-  "Ramp",
-  "Wave",
-  "Fin",
-  "Tower",
-  "Ledge",
-  "Spire",
-  "Cowboy",
-  "Lizard",
-  "Raven",
-  "Mantle",
-  "Groove",
+  ...NOUNS,
   "Chimney",
   "Hand",
   "Finger",
@@ -768,7 +734,6 @@ const NOUN = [
   "Star",
 ] as const;
 const SUFFIX = ["Direct", "Variation", "Left", "Right", "Extension", "Start", "Finish", "Traverse", "Arete", "Crack"] as const;
-const ASPECT = ["North", "South", "East", "West", "Northeast", "Northwest", "Southeast", "Southwest"] as const;
 const ALPINE_FEATURE = ["Ridge", "Buttress", "Face", "Arete", "Glacier", "Couloir", "Spur", "Gully", "Icefall", "Chimney", "Ramp", "Pillar"] as const;
 const SURNAME = [
   "Abbot",
@@ -824,7 +789,7 @@ function routeName(rng: Rng, shape: Shape, used: Set<string>): string {
   const alpine = shape === "alpine" || shape === "ice" || shape === "mixed" || shape === "unknown";
   for (let attempt = 0; ; attempt++) {
     let name: string;
-    if (alpine && rng.chance(0.6)) name = `${rng.pick(ASPECT)} ${rng.pick(ALPINE_FEATURE)}`;
+    if (alpine && rng.chance(0.6)) name = `${rng.pick(ASPECTS)} ${rng.pick(ALPINE_FEATURE)}`;
     else if (rng.chance(0.85)) name = `${rng.pick(ADJ)} ${rng.pick(NOUN)}`;
     else name = `The ${rng.pick(NOUN)}`;
     if (attempt >= 3) name += ` ${rng.pick(SUFFIX)}`;
@@ -1215,19 +1180,6 @@ class StatsCollector {
 // ---------------------------------------------------------------------------------------------
 // Output
 // ---------------------------------------------------------------------------------------------
-
-function csvHeader(columns: readonly (readonly [string, Format])[]): string {
-  return `${columns.map(([c]) => c).join(",")}\n`;
-}
-
-function csvLine<Row extends Record<string, unknown>>(columns: readonly (readonly [keyof Row & string, Format])[], row: Row): string {
-  let s = "";
-  for (let i = 0; i < columns.length; i++) {
-    const [c, f] = columns[i];
-    s += (i ? "," : "") + formatCell(row[c] as Cell, f);
-  }
-  return `${s}\n`;
-}
 
 /** Generates the catalogue in memory: typed rows, CSV texts for `importDataset`, and its statistics. */
 export function generateCatalogue(options: CatalogueOptions): Catalogue {

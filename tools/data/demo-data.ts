@@ -623,7 +623,7 @@ const OBJECTIVES: readonly Objective[] = [
   },
 ];
 
-const ASPECTS = ["North", "South", "East", "West", "Northeast", "Northwest", "Southeast", "Southwest"] as const;
+export const ASPECTS = ["North", "South", "East", "West", "Northeast", "Northwest", "Southeast", "Southwest"] as const;
 const FEATURES: Record<RouteType, readonly string[]> = {
   alpine: ["Ridge", "Buttress", "Face", "Arete", "Glacier", "Couloir", "Spur"],
   ice: ["Couloir", "Gully", "Icefall", "Ice Face", "Smear"],
@@ -635,7 +635,7 @@ const FEATURES: Record<RouteType, readonly string[]> = {
   big_wall: ["Wall", "Face", "Direct", "Buttress"],
   unknown: ["Route", "Standard Route", "Gully", "Ridge"],
 };
-const ADJECTIVES = [
+export const ADJECTIVES = [
   "Crimson",
   "Hidden",
   "Silent",
@@ -661,7 +661,7 @@ const ADJECTIVES = [
   "Paper",
   "Blue",
 ] as const;
-const NOUNS = [
+export const NOUNS = [
   "Dihedral",
   "Arete",
   "Roof",
@@ -1184,10 +1184,23 @@ export function formatCell(v: Cell, f: Format): string {
   return /[",\r\n]/.test(v) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
+/** The header line (with its newline). */
+export function csvHeader(columns: readonly (readonly [string, Format])[]): string {
+  return `${columns.map(([c]) => c).join(",")}\n`;
+}
+
+/** One row's line (with its newline), for writers that stream rows. */
+export function csvLine<Row extends Record<string, unknown>>(columns: readonly (readonly [keyof Row & string, Format])[], row: Row): string {
+  let s = "";
+  for (let i = 0; i < columns.length; i++) {
+    const [c, f] = columns[i]!;
+    s += (i ? "," : "") + formatCell(row[c] as Cell, f);
+  }
+  return `${s}\n`;
+}
+
 export function toCsv<Row extends Record<string, unknown>>(columns: readonly (readonly [keyof Row & string, Format])[], rows: readonly Row[]): string {
-  const lines = [columns.map(([c]) => c).join(",")];
-  for (const row of rows) lines.push(columns.map(([c, f]) => formatCell(row[c] as Cell, f)).join(","));
-  return `${lines.join("\n")}\n`;
+  return csvHeader(columns) + rows.map((row) => csvLine(columns, row)).join("");
 }
 
 export const MOUNTAIN_COLUMNS = [
