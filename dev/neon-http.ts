@@ -61,6 +61,7 @@ import net from "node:net";
 import { pathToFileURL } from "node:url";
 import pg from "pg";
 import { WebSocketServer } from "ws";
+import { FaultSwitch, readBody } from "./standin-http.ts";
 
 /** Neon's documented HTTP limits: "a maximum request and response size of 64 MB" (neon.com FAQ, serverless driver). */
 export const NEON_MAX_REQUEST_BYTES = 64_000_000;
@@ -324,21 +325,6 @@ function beginStatement(req: http.IncomingMessage): string {
   return sql;
 }
 
-/** Reads the whole body (so the client is not cut off mid-send), keeping at most `limit` bytes. */
-function readBody(req: http.IncomingMessage, limit: number): Promise<{ text: string; bytes: number; tooLarge: boolean }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    req.on("data", (c: Buffer) => {
-      bytes += c.length;
-      if (bytes <= limit) chunks.push(c);
-      else chunks.length = 0;
-    });
-    req.on("end", () => resolve({ text: bytes <= limit ? Buffer.concat(chunks).toString("utf8") : "", bytes, tooLarge: bytes > limit }));
-    req.on("error", reject);
-  });
-}
-
 /** The connection string's user/password/database, checked like Neon's proxy does (get_conn_info, auth). */
 function checkConnectionString(raw: string | undefined, expected: NeonCredentials): { scope?: string } {
   if (!raw) throw userError("invalid header: neon-connection-string");
@@ -372,10 +358,6 @@ function scopeOf(raw: string | undefined): string | undefined {
   return new URL(raw).searchParams.get("standin_scope") ?? undefined;
 }
 
-interface ActiveFault extends NeonFault {
-  remaining: number;
-}
-
 export async function startNeonHttp(opts: NeonHttpOptions): Promise<NeonHttpServer> {
   const backing = new URL(opts.databaseUrl);
   const credentials: NeonCredentials = {
@@ -400,27 +382,12 @@ export async function startNeonHttp(opts: NeonHttpOptions): Promise<NeonHttpServ
     maxResponseBytes: 0,
   });
   let counters = zero();
-  const faults = new Map<string, ActiveFault>(); // scope ("" = every request) -> fault
+  const faults = new FaultSwitch<NeonFault>(NEON_FAULTS, userError, () => counters.faultsServed++);
   const sockets = new Set<net.Socket>();
   const quiet = new WeakSet<pg.PoolClient>();
   const hung = new Set<http.ServerResponse>();
 
-  const setFault = (fault: NeonFault | null, scope = fault?.scope ?? "") => {
-    if (!fault) return void faults.delete(scope);
-    if (!NEON_FAULTS.includes(fault.mode)) throw userError(`unknown fault mode ${JSON.stringify(fault.mode)} (one of ${NEON_FAULTS.join(", ")})`);
-    faults.set(scope, { ...fault, remaining: fault.times ?? Infinity });
-  };
-  if (opts.fault) setFault(opts.fault);
-
-  /** The fault this request meets (its scope's, else the global one), counting it down. */
-  const takeFault = (scope: string | undefined): NeonFault | undefined => {
-    const key = scope !== undefined && faults.has(scope) ? scope : "";
-    const f = faults.get(key);
-    if (!f) return undefined;
-    if (--f.remaining <= 0) faults.delete(key);
-    counters.faultsServed++;
-    return f;
-  };
+  if (opts.fault) faults.set(opts.fault);
 
   /** A pooled connection with a clean session (Neon never hands one request's session state to the next). */
   const withClient = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
@@ -459,7 +426,7 @@ export async function startNeonHttp(opts: NeonHttpOptions): Promise<NeonHttpServ
     const { text, bytes, tooLarge } = await readBody(req, limits.maxRequestBytes);
     counters.maxRequestBytes = Math.max(counters.maxRequestBytes, bytes);
     if (tooLarge) return { status: 413, body: neonErrorBody(`request is too large (max is ${limits.maxRequestBytes} bytes)`) };
-    const fault = takeFault(scope);
+    const fault = faults.take(scope);
     if (fault) return neonFaultAnswer(fault, credentials.database);
     let body: { queries?: unknown[] } & Partial<QueryIn>;
     try {
@@ -538,9 +505,9 @@ export async function startNeonHttp(opts: NeonHttpOptions): Promise<NeonHttpServ
 
       // hang / reset happen before anything is read, like a compute that never answers or a dropped TCP connection.
       const scope = scopeOf(header(req, "neon-connection-string"));
-      const pending = faults.get(scope !== undefined && faults.has(scope) ? scope : "");
+      const pending = faults.peek(scope);
       if (pending?.mode === "hang" || pending?.mode === "reset") {
-        takeFault(scope);
+        faults.take(scope);
         if (pending.mode === "reset") return req.socket.destroy();
         hung.add(res);
         res.on("close", () => hung.delete(res));
@@ -569,20 +536,20 @@ export async function startNeonHttp(opts: NeonHttpOptions): Promise<NeonHttpServ
       return send(200, counters);
     }
     if (path === "/__standin/fault") {
-      if (req.method === "GET") return send(200, Object.fromEntries(faults));
+      if (req.method === "GET") return send(200, faults);
       if (req.method === "DELETE") {
-        setFault(null, url.searchParams.get("scope") ?? "");
+        faults.set(null, url.searchParams.get("scope") ?? "");
         return send(200, { cleared: true });
       }
       if (req.method === "PUT" || req.method === "POST") {
         const { text } = await readBody(req, 1_000_000);
         try {
-          setFault(JSON.parse(text) as NeonFault);
+          faults.set(JSON.parse(text) as NeonFault);
         } catch (e) {
           if (e instanceof NeonAnswer) throw e;
           throw userError(`fault must be JSON {mode, times?, scope?, status?, body?}: ${(e as Error).message}`);
         }
-        return send(200, Object.fromEntries(faults));
+        return send(200, faults);
       }
     }
     return send(404, { message: `unknown test control ${req.method} ${path}` });
@@ -641,7 +608,7 @@ export async function startNeonHttp(opts: NeonHttpOptions): Promise<NeonHttpServ
     wsProxy: (h, p) => `${hostName}:${port}/v1?address=${h}:${p}`,
     stats: () => ({ ...counters }),
     resetStats: () => void (counters = zero()),
-    setFault,
+    setFault: (f, scope) => faults.set(f, scope),
     async close() {
       for (const r of hung) r.destroy();
       for (const c of wss?.clients ?? []) c.terminate();

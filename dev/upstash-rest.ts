@@ -38,6 +38,7 @@
 import http from "node:http";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
+import { FaultSwitch, readBody } from "./standin-http.ts";
 import { Redis as IORedis } from "ioredis";
 import RedisMock from "ioredis-mock";
 import { isWriteCommand, LaggingReplica } from "./upstash-replica.ts";
@@ -333,29 +334,10 @@ function encode(v: Reply, base64: boolean, top: boolean): unknown {
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e)).replace(/^ReplyError: /, "");
 
-/** Reads the whole body (so the client is not cut off mid-send), keeping at most `limit` bytes. */
-function readBody(req: http.IncomingMessage, limit: number): Promise<{ text: string; bytes: number; tooLarge: boolean }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    req.on("data", (c: Buffer) => {
-      bytes += c.length;
-      if (bytes <= limit) chunks.push(c);
-      else chunks.length = 0;
-    });
-    req.on("end", () => resolve({ text: bytes <= limit ? Buffer.concat(chunks).toString("utf8") : "", bytes, tooLarge: bytes > limit }));
-    req.on("error", reject);
-  });
-}
-
 /** `/__scope/<name>/rest…` -> ["name", "/rest…"]: a client whose base URL carries a scope meets that scope's faults. */
 function splitScope(pathname: string): [string | undefined, string] {
   const m = /^\/__scope\/([^/]+)(\/.*)?$/.exec(pathname);
   return m ? [decodeURIComponent(m[1]!), m[2] ?? "/"] : [undefined, pathname];
-}
-
-interface ActiveFault extends UpstashFault {
-  remaining: number;
 }
 
 export async function startUpstashRest(opts: UpstashRestOptions): Promise<UpstashRestServer> {
@@ -366,24 +348,14 @@ export async function startUpstashRest(opts: UpstashRestOptions): Promise<Upstas
   const replica = new LaggingReplica(backend, opts.replica?.lagMs ?? 0);
   const zero = (): UpstashStats => ({ requests: 0, commands: 0, errors: 0, faultsServed: 0, maxRequestBytes: 0, replicaReads: 0 });
   let counters = zero();
-  const faults = new Map<string, ActiveFault>(); // scope ("" = every request) -> fault
+  const faults = new FaultSwitch<UpstashFault>(
+    UPSTASH_FAULTS,
+    (message) => new RedisError(`ERR ${message}`),
+    () => counters.faultsServed++,
+  );
   const hung = new Set<http.ServerResponse>();
 
-  const setFault = (fault: UpstashFault | null, scope = fault?.scope ?? "") => {
-    if (!fault) return void faults.delete(scope);
-    if (!UPSTASH_FAULTS.includes(fault.mode))
-      throw new RedisError(`ERR unknown fault mode ${JSON.stringify(fault.mode)} (one of ${UPSTASH_FAULTS.join(", ")})`);
-    faults.set(scope, { ...fault, remaining: fault.times ?? Infinity });
-  };
-  if (opts.fault) setFault(opts.fault);
-  const takeFault = (scope: string | undefined): UpstashFault | undefined => {
-    const key = scope !== undefined && faults.has(scope) ? scope : "";
-    const f = faults.get(key);
-    if (!f) return undefined;
-    if (--f.remaining <= 0) faults.delete(key);
-    counters.faultsServed++;
-    return f;
-  };
+  if (opts.fault) faults.set(opts.fault);
 
   /** One command: a replica read when it lags for this reader, else the primary. */
   const readOrExec = async (cmd: Arg[], token: number): Promise<Reply> => {
@@ -409,7 +381,7 @@ export async function startUpstashRest(opts: UpstashRestOptions): Promise<Upstas
       if (url.pathname.startsWith("/__standin/")) return await admin(req, url, send);
       counters.requests++;
       const [scope, pathname] = splitScope(url.pathname);
-      const fault = takeFault(scope);
+      const fault = faults.take(scope);
       if (fault?.mode === "refuse") return req.socket.destroy();
       if (fault?.mode === "hang") {
         hung.add(res);
@@ -512,19 +484,19 @@ export async function startUpstashRest(opts: UpstashRestOptions): Promise<Upstas
       return send(200, { synced: replica.seq });
     }
     if (path === "/__standin/fault") {
-      if (req.method === "GET") return send(200, Object.fromEntries(faults));
+      if (req.method === "GET") return send(200, faults);
       if (req.method === "DELETE") {
-        setFault(null, url.searchParams.get("scope") ?? "");
+        faults.set(null, url.searchParams.get("scope") ?? "");
         return send(200, { cleared: true });
       }
       if (req.method === "PUT" || req.method === "POST") {
         const { text } = await readBody(req, 1_000_000);
         try {
-          setFault(JSON.parse(text) as UpstashFault);
+          faults.set(JSON.parse(text) as UpstashFault);
         } catch (e) {
           return send(400, { error: e instanceof RedisError ? e.message : `ERR fault must be JSON {mode, times?, scope?, status?, body?}: ${errorText(e)}` });
         }
-        return send(200, Object.fromEntries(faults));
+        return send(200, faults);
       }
     }
     return send(404, { error: `ERR unknown test control ${req.method} ${path}` });
@@ -547,7 +519,7 @@ export async function startUpstashRest(opts: UpstashRestOptions): Promise<Upstas
     maxRequestBytes,
     stats: () => ({ ...counters }),
     resetStats: () => void (counters = zero()),
-    setFault: (f, scope) => setFault(f, scope),
+    setFault: (f, scope) => faults.set(f, scope),
     syncReplica: () => replica.sync(),
     async close() {
       for (const r of hung) r.destroy();
