@@ -2,14 +2,28 @@
  * An API surface (/api/v1, /api/v2): a nested itty-router mounted on the main one, built from an
  * endpoint table. Both surfaces share this machinery — routing, HEAD for every GET, preflights,
  * CORS on every answer (errors included), 404 for an unknown path and 405 with Allow for a known
- * path with a wrong method — and differ only in their error shapes (`SurfaceErrors`).
+ * path with a wrong method, the cached OpenAPI handler — and differ only in their error shapes
+ * (`SurfaceErrors`).
  */
 import { Router, type IRequest, type RouteEntry, type RouterType } from "itty-router";
 import type { WorkerEnv } from "../config";
 import type { AppRequest, Args } from "./context";
 import { preflight, withCors } from "./cors";
+import { buildOpenApi, type DocumentOptions, type EndpointDoc } from "./openapi";
+import { jsonWithEtag } from "./respond";
 
 export type Handler = (req: AppRequest, env: WorkerEnv, ctx: ExecutionContext) => Promise<Response> | Response;
+
+/** An entry of a surface's endpoint table: the single source for its routing and its OpenAPI document. */
+export interface Endpoint extends EndpointDoc {
+  handler: Handler;
+}
+
+/** GET …/openapi.json: the surface's document, built once per isolate from its table (lazily: the table holds this handler). */
+export function openApiHandler(endpoints: () => readonly EndpointDoc[], options: DocumentOptions): Handler {
+  let text: string | undefined;
+  return (req) => jsonWithEtag(req, (text ??= JSON.stringify(buildOpenApi(endpoints(), options))), { "Cache-Control": "public, max-age=3600" });
+}
 
 export interface RoutedEndpoint {
   method: "get" | "post";
@@ -33,7 +47,7 @@ export function methodsOf(routes: readonly RouteEntry[], url: string): string[] 
   return [...new Set(routes.filter(([, regex]) => regex.test(pathname)).map(([method]) => method))];
 }
 
-export function buildSurface(base: string, endpoints: readonly RoutedEndpoint[], errors: SurfaceErrors): RouterType<IRequest, Args> {
+function buildSurface(base: string, endpoints: readonly RoutedEndpoint[], errors: SurfaceErrors): RouterType<IRequest, Args> {
   // itty-router reads before/finally from its options (not the router object): build them first,
   // over the route table the router fills.
   const routes: RouteEntry[] = [];
@@ -66,7 +80,7 @@ export function buildSurface(base: string, endpoints: readonly RoutedEndpoint[],
   return surface;
 }
 
-/** Mounts a surface on the main router under its base. */
-export function mountSurface(router: RouterType<IRequest, Args>, base: string, surface: RouterType<IRequest, Args>): void {
-  router.all(`${base}/*`, surface.fetch);
+/** Builds a surface from its endpoint table and mounts it on the main router under its base. */
+export function mountSurface(router: RouterType<IRequest, Args>, base: string, endpoints: readonly RoutedEndpoint[], errors: SurfaceErrors): void {
+  router.all(`${base}/*`, buildSurface(base, endpoints, errors).fetch);
 }

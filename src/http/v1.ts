@@ -10,9 +10,7 @@
  */
 import type { IRequest, RouterType } from "itty-router";
 import type { Args } from "./context";
-import { buildOpenApi, type EndpointDoc } from "./openapi";
-import { buildSurface, mountSurface, type Handler } from "./surface";
-import { jsonWithEtag } from "./respond";
+import { type Endpoint, type Handler, mountSurface, openApiHandler } from "./surface";
 import { ascentAnalytics, historicalTrends, timeOfDay } from "./v1/analytics";
 import { getAccidentV1, listAccidentsV1, routeAccidents } from "./v1/accidents";
 import { detailResponse, v1OnError } from "./v1/errors";
@@ -38,10 +36,6 @@ import {
 
 export const V1_BASE = "/api/v1";
 
-export interface Endpoint extends EndpointDoc {
-  handler: Handler;
-}
-
 const ERROR_TEXT: Record<number, string> = {
   400: "The route exists but has no coordinates, and this endpoint needs them.",
   404: 'Unknown id: {"detail": "Route not found"} (or Location / Accident). Ids beyond 32 bits are unknown too.',
@@ -56,26 +50,18 @@ const routeId = { mp_route_id: IntString.meta({ description: "The route id (Edge
 const SCORE_ERRORS = [400, 404, 422, 429];
 const ROUTE_ERRORS = [400, 404, 422];
 
-let openApiText: string | undefined;
-const openApi: Handler = (req) =>
-  jsonWithEtag(
-    req,
-    (openApiText ??= JSON.stringify(
-      buildOpenApi(ENDPOINTS, {
-        basePath: V1_BASE,
-        title: "SafeAscent API (v1 compatibility surface of SafeAscent Edge)",
-        description:
-          "The SafeAscent v1 contract: what the original SafeAscent React frontend calls, served by SafeAscent Edge. " +
-          "Route ids are Edge route ids, location ids are mountain ids. Errors use FastAPI's shapes: {detail: string}, or {detail: [validation items]} with 422. " +
-          "Scores are cache-first (the warmed cache, else computed once and cached); dates today−7 … today+14 (UTC) are scored on demand.",
-        schemas: RESPONSE_SCHEMAS,
-        errorComponent: (status) => (status === 422 ? "HTTPValidationError" : "HTTPError"),
-        errorText: ERROR_TEXT,
-        paramIo: "output",
-      }),
-    )),
-    { "Cache-Control": "public, max-age=3600" },
-  );
+const openApi = openApiHandler(() => ENDPOINTS, {
+  basePath: V1_BASE,
+  title: "SafeAscent API (v1 compatibility surface of SafeAscent Edge)",
+  description:
+    "The SafeAscent v1 contract: what the original SafeAscent React frontend calls, served by SafeAscent Edge. " +
+    "Route ids are Edge route ids, location ids are mountain ids. Errors use FastAPI's shapes: {detail: string}, or {detail: [validation items]} with 422. " +
+    "Scores are cache-first (the warmed cache, else computed once and cached); dates today−7 … today+14 (UTC) are scored on demand.",
+  schemas: RESPONSE_SCHEMAS,
+  errorComponent: (status) => (status === 422 ? "HTTPValidationError" : "HTTPError"),
+  errorText: ERROR_TEXT,
+  paramIo: "output",
+});
 
 const health: Handler = () => Response.json({ status: "healthy" }, { headers: { "Cache-Control": "no-store" } });
 const docs: Handler = (req) =>
@@ -294,10 +280,9 @@ export const v1MethodNotAllowed = (allow: string) => detailResponse(405, "Method
 export const rootInfo = () => Response.json({ message: "SafeAscent API", version: "1.0.0", docs: `${V1_BASE}/docs` });
 
 export function registerV1(router: RouterType<IRequest, Args>): void {
-  const surface = buildSurface(V1_BASE, ENDPOINTS, {
+  mountSurface(router, V1_BASE, ENDPOINTS, {
     notFound: () => detailResponse(404, "Not Found"),
     methodNotAllowed: (_req, allow) => v1MethodNotAllowed(allow),
     onError: v1OnError,
   });
-  mountSurface(router, V1_BASE, surface);
 }

@@ -6,9 +6,7 @@
 import type { IRequest, RouterType } from "itty-router";
 import type { Args } from "./context";
 import { errorResponse, onError } from "./errors";
-import { buildOpenApi, type EndpointDoc } from "./openapi";
-import { buildSurface, mountSurface, type Handler } from "./surface";
-import { jsonWithEtag } from "./respond";
+import { type Endpoint, mountSurface, openApiHandler } from "./surface";
 import { getAccidentHandler, listAccidentsHandler } from "./v2/accidents";
 import { mapHandler } from "./v2/map";
 import { predict } from "./v2/predict";
@@ -17,10 +15,6 @@ import { breakdown, forecast, safety } from "./v2/scores";
 import { AccidentsQuery, BreakdownQuery, ForecastQuery, IdParam, MapQuery, PredictBody, RESPONSE_SCHEMAS, RoutesQuery, SafetyQuery } from "./v2/schemas";
 
 export const API_BASE = "/api/v2";
-
-export interface Endpoint extends EndpointDoc {
-  handler: Handler;
-}
 
 const ERROR_TEXT: Record<number, string> = {
   400: "Malformed input (the error names the field).",
@@ -35,27 +29,19 @@ const ERROR_TEXT: Record<number, string> = {
   503: "Postgres (or Redis for cache-only answers) unreachable; retry after Retry-After seconds.",
 };
 
-let openApiText: string | undefined;
-const openApi: Handler = (req) =>
-  jsonWithEtag(
-    req,
-    (openApiText ??= JSON.stringify(
-      buildOpenApi(ENDPOINTS, {
-        basePath: API_BASE,
-        title: "SafeAscent Edge API",
-        description:
-          "Climbing-route risk scores (0–100) from historical accidents, weather similarity, route type and severity. " +
-          "Route scores are served cache-first; dates are limited to the forecast window today … today+6 (UTC). " +
-          "Errors are JSON {error: {code, message, field?}}.",
-        schemas: RESPONSE_SCHEMAS,
-        errorComponent: () => "Error",
-        errorText: ERROR_TEXT,
-        paramIo: "input",
-        securitySchemes: { adminBearer: { type: "http", scheme: "bearer", description: "The admin token; only for ?fresh=true." } },
-      }),
-    )),
-    { "Cache-Control": "public, max-age=3600" },
-  );
+const openApi = openApiHandler(() => ENDPOINTS, {
+  basePath: API_BASE,
+  title: "SafeAscent Edge API",
+  description:
+    "Climbing-route risk scores (0–100) from historical accidents, weather similarity, route type and severity. " +
+    "Route scores are served cache-first; dates are limited to the forecast window today … today+6 (UTC). " +
+    "Errors are JSON {error: {code, message, field?}}.",
+  schemas: RESPONSE_SCHEMAS,
+  errorComponent: () => "Error",
+  errorText: ERROR_TEXT,
+  paramIo: "input",
+  securitySchemes: { adminBearer: { type: "http", scheme: "bearer", description: "The admin token; only for ?fresh=true." } },
+});
 
 const id = { id: IdParam };
 const SCORE_ERRORS = [400, 404, 422, 429];
@@ -182,10 +168,9 @@ export const ENDPOINTS: Endpoint[] = [
 ];
 
 export function registerV2(router: RouterType<IRequest, Args>): void {
-  const surface = buildSurface(API_BASE, ENDPOINTS, {
+  mountSurface(router, API_BASE, ENDPOINTS, {
     notFound: (req) => errorResponse(404, "not_found", `No route for ${req.method} ${new URL(req.url).pathname}`),
     methodNotAllowed: (req, allow) => errorResponse(405, "method_not_allowed", `${req.method} is not allowed here; use ${allow}`, undefined, { Allow: allow }),
     onError,
   });
-  mountSurface(router, API_BASE, surface);
 }
