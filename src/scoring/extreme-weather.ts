@@ -22,7 +22,8 @@ const SERIES_OF: Readonly<Record<ExtremeFactor, keyof WeatherPattern>> = {
   visibility: "visibility",
 };
 
-function unavailable(withReason: boolean): ExtremeWeather {
+/** The block when X cannot be had (`reason` when the statistics or the current pattern are missing). */
+export function unavailableExtremeWeather(withReason: boolean): ExtremeWeather {
   const block: ExtremeWeather = {
     enabled: false,
     available: false,
@@ -52,10 +53,10 @@ function isNumber(v: unknown): v is number {
  */
 export function analyseExtremeWeather(current: WeatherPattern | null, stats: WeatherStats | null): ExtremeAnalysis {
   if (current === null || stats === null || stats === undefined) {
-    return { block: unavailable(true), applies: false, multiplier: 1.0 };
+    return { block: unavailableExtremeWeather(true), applies: false, multiplier: 1.0 };
   }
   if (Object.keys(stats).length === 0) {
-    return { block: unavailable(false), applies: true, multiplier: 1.0 };
+    return { block: unavailableExtremeWeather(false), applies: true, multiplier: 1.0 };
   }
   let multiplier = 1.0;
   const triggered: ExtremeFactor[] = [];

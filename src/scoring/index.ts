@@ -53,6 +53,6 @@ export { severityWeight } from "./factors/severity";
 export { combineWeather, riskFromTotal } from "./combination";
 export { weightedCorrelation, windowWeights, weatherBaseSimilarity } from "./weather-similarity";
 export { buildForecastPattern, buildAccidentPattern, freezeThawCount, type WeatherPattern } from "./weather-pattern";
-export { analyseExtremeWeather } from "./extreme-weather";
+export { analyseExtremeWeather, unavailableExtremeWeather } from "./extreme-weather";
 export { pyRound, numpySum, pythonSum } from "./numeric";
 export { CANONICAL_ROUTE_TYPES } from "./constants";

@@ -8,7 +8,7 @@ import { isStorableId } from "../../service/route-scores";
 import type { AppRequest } from "../context";
 import { jsonWithEtag } from "../respond";
 import { notFound } from "./errors";
-import { parseQuery, pathInt } from "./params";
+import { filterId, parseQuery, pathInt } from "./params";
 import { pointOf, routeRecordOf } from "./routes";
 import { AccidentsQuery, RouteAccidentsQuery, type AccidentT, type RouteAccidentT } from "./schemas";
 
@@ -41,8 +41,6 @@ export function accidentView(a: Accident): AccidentT {
     route_id: a.routeId,
   };
 }
-
-const filterId = (id: number | undefined) => (id === undefined ? undefined : isStorableId(id) ? id : null);
 
 /** GET /accidents (latitude/longitude are aliases of lat/lon; the spatial filter needs lat, lon and radius_km). */
 export async function listAccidentsV1(req: AppRequest): Promise<Response> {

@@ -7,9 +7,9 @@ import { pyRound } from "../../scoring";
 import { readHistory, type HistoryRow } from "../../data/history";
 import { routeAccidentMonths } from "../../data/queries";
 import { addDays, todayUtc } from "../../dates";
-import { gridCell, type HourlyWeather, type WeatherCallOptions } from "../../weather/weather-service";
+import { gridCell, type HourlyWeather } from "../../weather/weather-service";
 import { compactScores, inWindow, scorableWindow } from "../../service/route-scores";
-import { REQUEST_WEATHER_DEADLINE_MS, routeScoreOptions } from "../budget";
+import { routeScoreOptions, weatherBudget } from "../budget";
 import type { AppRequest } from "../context";
 import { countTally } from "../counting";
 import { jsonWithEtag } from "../respond";
@@ -19,10 +19,6 @@ import { TargetDateQuery, TrendsQuery, type AscentAnalyticsT, type HistoricalTre
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const ANALYSIS_CACHE_CONTROL = "public, max-age=300";
-
-// ------------------------------------------------------------------------ weather
-
-const budget = (ctx: ExecutionContext): WeatherCallOptions => ({ deadlineMs: REQUEST_WEATHER_DEADLINE_MS, waitUntil: (p) => ctx.waitUntil(p) });
 
 // ------------------------------------------------------------------------ historical trends
 
@@ -59,10 +55,10 @@ export async function historicalTrends(req: AppRequest, _env: unknown, ctx: Exec
   const located = route.latitude !== null && route.longitude !== null;
   const [rows, months, currentRow] = await Promise.all([
     readHistory(req.app.sql, route.id, addDays(today, -q.days), today),
-    located ? req.app.weather.monthlyVolatility(route.latitude!, route.longitude!, q.target_date ?? today, budget(ctx)) : null,
+    located ? req.app.weather.monthlyVolatility(route.latitude!, route.longitude!, q.target_date ?? today, weatherBudget(ctx)) : null,
     located && inWindow(q.target_date ?? today, scorableWindow())
       ? req.app.weather
-          .forCells([gridCell(route.latitude!, route.longitude!)], q.target_date ?? today, q.target_date ?? today, budget(ctx))
+          .forCells([gridCell(route.latitude!, route.longitude!)], q.target_date ?? today, q.target_date ?? today, weatherBudget(ctx))
           .then((m) => [...m.values()][0]?.forecast?.find((r) => r.date === (q.target_date ?? today)) ?? null)
       : null,
   ]);
@@ -202,7 +198,7 @@ export async function timeOfDay(req: AppRequest, _env: unknown, ctx: ExecutionCo
   const scorable = inWindow(date, scorableWindow());
   const [base, hourly] = await Promise.all([
     scorable ? compactScores(req.app, route.id, [date], routeScoreOptions(req, ctx)) : null,
-    scorable ? req.app.weather.hourly(point.latitude, point.longitude, date, budget(ctx)) : null,
+    scorable ? req.app.weather.hourly(point.latitude, point.longitude, date, weatherBudget(ctx)) : null,
   ]);
   if (base) countTally(req.app, ctx, base.read.tally);
   const baseRisk = base ? base.scores[0]!.risk_score : null;

@@ -8,6 +8,7 @@
  * `type`.
  */
 import { z } from "zod";
+import { isStorableId } from "../../service/route-scores";
 import { isIsoDate } from "../schema-blocks";
 import { validationError, type ValidationItem } from "./errors";
 
@@ -188,3 +189,6 @@ export function pathInt(params: Record<string, string | undefined>, name: string
     { type: "int_parsing", loc: ["path", name], msg: "Input should be a valid integer, unable to parse string as an integer", input: decoded },
   ]);
 }
+
+/** An id from a query filter: ids that cannot exist match nothing (null). */
+export const filterId = (id: number | undefined) => (id === undefined ? undefined : isStorableId(id) ? id : null);

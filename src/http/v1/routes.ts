@@ -4,7 +4,7 @@ import { isStorableId } from "../../service/route-scores";
 import type { AppRequest } from "../context";
 import { jsonWithEtag } from "../respond";
 import { noCoordinates, notFound } from "./errors";
-import { parseQuery, pathInt } from "./params";
+import { filterId, parseQuery, pathInt } from "./params";
 import { LocationsQuery, RoutesQuery, type LocationT, type RouteSummaryT } from "./schemas";
 
 /** Route data changes only with an import. */
@@ -32,9 +32,6 @@ function summary(r: RouteRecord): RouteSummaryT {
 function location(l: LocationRow): LocationT {
   return { mp_id: l.id, name: l.name, route_count: l.routeCount, latitude: l.latitude, longitude: l.longitude, parent_id: null, url: null };
 }
-
-/** An id from a query filter: ids that cannot exist match nothing (null). */
-const filterId = (id: number | undefined) => (id === undefined ? undefined : isStorableId(id) ? id : null);
 
 /** GET /mp-routes?search=&location_id=&route_type=&grade=&limit=&offset= (by name; `total` counts all matches). */
 export async function listRoutes(req: AppRequest): Promise<Response> {

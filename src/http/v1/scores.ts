@@ -3,13 +3,13 @@
  * each day's weather, and the four-factor risk breakdown — all through the shared cache-first
  * score service (src/service/route-scores.ts), rate-limited on the compute path only.
  */
-import { pyRound } from "../../scoring";
+import { pyRound, unavailableExtremeWeather } from "../../scoring";
 import type { ForecastDay } from "../../scoring";
 import { dateRange } from "../../dates";
 import { gridCell } from "../../weather/weather-service";
 import { compactScores, detailScore, inWindow, isStorableId, parseDetail, scorableWindow, type DateWindow } from "../../service/route-scores";
 import type { DailyScore } from "../../service/score-service";
-import { REQUEST_WEATHER_DEADLINE_MS, routeScoreOptions } from "../budget";
+import { routeScoreOptions, weatherBudget } from "../budget";
 import { cacheHeaders } from "../cache-headers";
 import type { AppRequest } from "../context";
 import { countTally } from "../counting";
@@ -115,10 +115,7 @@ export async function routeForecast(req: AppRequest, _env: unknown, ctx: Executi
     scorable.length ? compactScores(req.app, route.id, scorable, routeScoreOptions(req, ctx)) : null,
     scorable.length
       ? req.app.weather
-          .forCells([gridCell(point.latitude, point.longitude)], scorable[0]!, scorable.at(-1)!, {
-            deadlineMs: REQUEST_WEATHER_DEADLINE_MS,
-            waitUntil: (p) => ctx.waitUntil(p),
-          })
+          .forCells([gridCell(point.latitude, point.longitude)], scorable[0]!, scorable.at(-1)!, weatherBudget(ctx))
           .then((m) => [...m.values()][0])
       : undefined,
   ]);
@@ -141,17 +138,6 @@ export async function routeForecast(req: AppRequest, _env: unknown, ctx: Executi
 }
 
 // ------------------------------------------------------------------------------------ breakdown
-
-/** §3.10's extreme_weather when the score had none. */
-export const UNAVAILABLE_EXTREME_WEATHER = {
-  enabled: false,
-  available: false,
-  multiplier: 1.0,
-  is_extreme: false,
-  triggered_factors: [],
-  factor_details: {},
-  reason: "historical_weather_unavailable",
-};
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
@@ -219,7 +205,7 @@ export async function riskBreakdown(req: AppRequest, _env: unknown, ctx: Executi
     risk_score: pyRound(s.risk_score, 1),
     num_contributing_accidents: s.num_contributing_accidents,
     factors: breakdownFactors(s, route.type),
-    extreme_weather: ("extreme_weather" in m && m.extreme_weather ? m.extreme_weather : UNAVAILABLE_EXTREME_WEATHER) as RiskBreakdownT["extreme_weather"],
+    extreme_weather: ("extreme_weather" in m && m.extreme_weather ? m.extreme_weather : unavailableExtremeWeather(true)) as RiskBreakdownT["extreme_weather"],
     top_accidents: s.top_contributing_accidents.slice(0, 5).map((a) => ({
       accident_id: a.accident_id,
       distance_km: pyRound(a.distance_km, 1),
