@@ -39,6 +39,17 @@ function inBox(lat: string, lon: string, box: BBox) {
   return (p: (v: unknown) => string) => `${lon} BETWEEN ${p(box.minLon)} AND ${p(box.maxLon)} AND ${lat} BETWEEN ${p(box.minLat)} AND ${p(box.maxLat)}`;
 }
 
+/**
+ * The matches of a paged search (LIMIT and OFFSET its last two parameters): its rows carry the
+ * count (`count(*) OVER ()`); past the last page there are none, so `countQuery` asks for it alone.
+ */
+async function pagedTotal(sql: Sql, rows: Record<string, any>[], offset: number, countQuery: string, where: Where): Promise<number> {
+  if (rows.length) return Number(rows[0]!.total);
+  if (offset === 0) return 0;
+  const [counted] = await sql.query(countQuery, where.params.slice(0, -2));
+  return Number(counted!.total);
+}
+
 /** `%text%` for ILIKE with the pattern characters escaped. */
 const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -164,16 +175,7 @@ export async function listAccidents(sql: Sql, f: AccidentFilter): Promise<Accide
 
 export async function getAccident(sql: Sql, id: number): Promise<Accident | null> {
   const rows = await sql.query(`SELECT ${ACCIDENT_DETAIL_COLUMNS} FROM accidents a WHERE a.accident_id = $1`, [id]);
-  const r = rows[0];
-  if (!r) return null;
-  return {
-    ...toAccidentSummary(r),
-    sourceId: r.source_id ?? null,
-    year: num(r.year),
-    ageRange: r.age_range ?? null,
-    tags: r.tags ?? null,
-    description: r.description ?? null,
-  };
+  return rows[0] ? toAccident(rows[0]) : null;
 }
 
 /** Date and severity of the given accidents, by id (for a score's top contributors). */
@@ -341,13 +343,7 @@ export async function searchRoutes(sql: Sql, f: RouteSearch): Promise<{ total: n
      ORDER BY r.name, r.route_id LIMIT ${where.param(f.limit)} OFFSET ${where.param(f.offset)}`,
     where.params,
   );
-  // Past the last page there are no rows to carry the count: ask for it alone.
-  let total = rows.length ? Number(rows[0]!.total) : 0;
-  if (!rows.length && f.offset > 0) {
-    const counted = await sql.query(`SELECT count(*) AS total ${ROUTE_FROM} ${where}`, where.params.slice(0, -2));
-    total = Number(counted[0]!.total);
-  }
-  return { total, rows: rows.map(toRecord) };
+  return { total: await pagedTotal(sql, rows, f.offset, `SELECT count(*) AS total ${ROUTE_FROM} ${where}`, where), rows: rows.map(toRecord) };
 }
 
 export interface LocationRow {
@@ -438,12 +434,7 @@ export async function searchAccidents(sql: Sql, f: AccidentSearch): Promise<{ to
      ORDER BY a.date DESC NULLS LAST, a.accident_id LIMIT ${where.param(f.limit)} OFFSET ${where.param(f.offset)}`,
     where.params,
   );
-  let total = rows.length ? Number(rows[0]!.total) : 0;
-  if (!rows.length && f.offset > 0) {
-    const counted = await sql.query(`SELECT count(*) AS total FROM accidents a ${where}`, where.params.slice(0, -2));
-    total = Number(counted[0]!.total);
-  }
-  return { total, rows: rows.map(toAccident) };
+  return { total: await pagedTotal(sql, rows, f.offset, `SELECT count(*) AS total FROM accidents a ${where}`, where), rows: rows.map(toAccident) };
 }
 
 function toAccident(r: Record<string, any>): Accident {
