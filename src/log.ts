@@ -17,8 +17,6 @@ export function withLogContext<R>(fields: LogContext, fn: () => R): R {
   return context.run({ ...context.getStore(), ...fields }, fn);
 }
 
-export const currentLogContext = (): LogContext => context.getStore() ?? {};
-
 /** A request id: Cloudflare's cf-ray when present (it ties our lines to Cloudflare's), else a fresh one. */
 export const requestIdOf = (request: Request) => request.headers.get("cf-ray") ?? crypto.randomUUID();
 

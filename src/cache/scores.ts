@@ -217,12 +217,3 @@ export async function readMapIndex(cache: CacheClient, date: string): Promise<Ma
   const hash = hashFromReply(await cache.run("map_read_all", (r) => r.hgetall(keys.mapIndex(date))));
   return new Map(Object.entries(hash).map(([id, raw]) => [Number(id), raw]));
 }
-
-/** How many of the routes have a score key for the date (EXISTS in chunks of 500, one pipeline); for /admin/stats. */
-export async function countCachedScores(cache: CacheClient, routeIds: readonly number[], date: string): Promise<number> {
-  if (routeIds.length === 0) return 0;
-  const replies = await cache.exec<number[]>("count_scores", (p) => {
-    for (let i = 0; i < routeIds.length; i += 500) p.exists(...routeIds.slice(i, i + 500).map((id) => keys.score(id, date)));
-  });
-  return replies.reduce((n, r) => n + Number(r), 0);
-}

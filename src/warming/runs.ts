@@ -29,7 +29,7 @@
 import { BACKGROUND_TIMEOUT_MS, hashFromReply, type CacheClient, type Pipeline } from "../cache/client";
 import { keys } from "../cache/keys";
 import { RELEASE_IF_OWNER } from "../cache/single-flight";
-import { decodeIds } from "./messages";
+import { decodeIds, encodeIds } from "./messages";
 
 export type RunStatus = "queued" | "running" | "succeeded" | "partial" | "failed" | "abandoned";
 export type RunTrigger = "cron" | "manual" | "dlq-replay" | "auto-replay";
@@ -312,7 +312,7 @@ export class RunStore {
     await this.cache.exec(
       "run_add_pending",
       (p) => {
-        p.hset(keys.runPending(runId), Object.fromEntries(messages.map((m) => [m.field, m.routeIds.join(",")])));
+        p.hset(keys.runPending(runId), Object.fromEntries(messages.map((m) => [m.field, encodeIds(m.routeIds)])));
         p.expire(keys.runPending(runId), this.ttlSeconds);
         p.hincrby(keys.run(runId), "routes_total", routes);
         p.hincrby(keys.run(runId), "pending_routes", routes);
@@ -367,7 +367,7 @@ export class RunStore {
       o.scoresFallback,
       o.scoresWithoutClimate,
       o.followUp?.field ?? "",
-      o.followUp ? o.followUp.routeIds.join(",") : "",
+      o.followUp ? encodeIds(o.followUp.routeIds) : "",
       o.followUp?.routeIds.length ?? 0,
       FAILED_ROUTES_KEPT,
       ...o.failures.flatMap((f) => [f.routeId, f.reason || "unknown error"]),

@@ -18,8 +18,6 @@ import { UpstreamUnavailable } from "../errors";
 import type { ForecastDay } from "../scoring";
 import type { ArchiveDaily } from "./climate-stats";
 
-export const PUBLIC_FORECAST_URL = "https://api.open-meteo.com";
-export const PUBLIC_ARCHIVE_URL = "https://archive-api.open-meteo.com";
 const CUSTOMER_HOSTS: Record<string, string> = {
   "api.open-meteo.com": "customer-api.open-meteo.com",
   "archive-api.open-meteo.com": "customer-archive-api.open-meteo.com",

@@ -192,8 +192,6 @@ export interface WeatherServiceOptions {
   keyPrefix?: string;
 }
 
-export type WeatherSourceConfig = OpenMeteoSource;
-
 class WeatherDeferred extends Error {
   override readonly name = "WeatherDeferred";
 }

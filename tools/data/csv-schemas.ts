@@ -323,7 +323,6 @@ const routeTypeText = cell((raw) => (isEmpty(raw) ? null : checkText(raw.trim().
 
 export const ROUTE_TYPES = ["alpine", "trad", "sport", "ice", "mixed", "aid", "boulder", "big_wall", "unknown"] as const;
 export const INJURY_SEVERITIES = ["fatal", "serious", "minor", "unknown"] as const;
-export const ACCIDENT_SOURCES = ["AAC", "Avalanche", "NPS"] as const;
 
 /** Latitude/longitude come as a pair: both or neither. */
 function coordinatePair(v: { latitude: number | null; longitude: number | null }, ctx: z.RefinementCtx) {
