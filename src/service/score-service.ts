@@ -22,7 +22,9 @@ import {
 } from "../scoring";
 import type { ScoreFacts } from "../cache/scores";
 import type { Route } from "../data/routes";
-import { gridCell, weatherForDate, type CellWeather, type WeatherCallOptions, type WeatherService } from "../weather/weather-service";
+import { gridCell } from "../weather/cells";
+import { weatherForDate, type CellWeather } from "../weather/cell-weather";
+import type { WeatherCallOptions, WeatherService } from "../weather/weather-service";
 import type { CorpusCache } from "./corpus-cache";
 
 /** What is cached under safety_score:{route_id}:{date} and served by the API. */

@@ -1,5 +1,7 @@
 /**
- * Weather for scoring, shared by the warming consumer and the API.
+ * Weather for scoring, shared by the warming consumer and the API. The grid is in
+ * src/weather/cells.ts, what the service answers (and its slice per date) in
+ * src/weather/cell-weather.ts, the call budget in src/weather/budget.ts.
  *
  * Cells
  * - Forecast: 0.01° cells (lat/lon rounded to 2 dp, as the original's batch): routes in one cell
@@ -41,6 +43,8 @@ import { addDays, todayUtc } from "../dates";
 import { describeCause, isUpstreamUnavailable, UpstreamUnavailable } from "../errors";
 import { log } from "../log";
 import { CallBudget, COMMERCIAL_BUDGET, FREE_PLAN_BUDGET, type BudgetLimits } from "./budget";
+import { climateCell, gridCell, type GridCell } from "./cells";
+import { hoursOf, weatherForDate, type CellWeather, type FetchStatus, type HourlyWeather, type WeatherForDate } from "./cell-weather";
 import { climateStatsByMonth, monthlyVolatility, type MonthlyStat } from "./climate-stats";
 import {
   ARCHIVE_DAILY_VARIABLES,
@@ -55,8 +59,6 @@ import {
   type OpenMeteoSource,
 } from "./open-meteo";
 
-export const FORECAST_CELL_DEGREES = 0.01;
-export const CLIMATE_CELL_DEGREES = 0.1;
 export const FORECAST_TTL_SECONDS = 6 * 3600;
 export const HOURLY_TTL_SECONDS = 6 * 3600;
 export const CLIMATE_TTL_SECONDS = 30 * 86_400;
@@ -80,62 +82,6 @@ export const ARCHIVE_BATCH_MAX = 20;
 export const DEFAULT_REQUEST_DEADLINE_MS = 2000;
 const MEMO_MAX_SECONDS = 600;
 const MAX_RATE_LIMIT_RETRIES = 1;
-
-export interface GridCell {
-  latitude: number;
-  longitude: number;
-  key: string;
-}
-
-const cellOf = (latitude: number, longitude: number, degrees: number, digits: number): GridCell => {
-  const lat = Number((Math.round(latitude / degrees) * degrees).toFixed(digits));
-  const lon = Number((Math.round(longitude / degrees) * degrees).toFixed(digits));
-  return { latitude: lat, longitude: lon, key: `${lat.toFixed(digits)},${lon.toFixed(digits)}` };
-};
-
-/** The 0.01° forecast cell of a point. */
-export const gridCell = (latitude: number, longitude: number): GridCell => cellOf(latitude, longitude, FORECAST_CELL_DEGREES, 2);
-/** The 0.1° climate cell of a point. */
-export const climateCell = (latitude: number, longitude: number): GridCell => cellOf(latitude, longitude, CLIMATE_CELL_DEGREES, 1);
-
-/** ok: have it; unavailable: the source failed; timeout: not back within the caller's deadline; deferred: not asked (call budget). */
-export type FetchStatus = "ok" | "unavailable" | "timeout" | "deferred";
-
-export interface CellWeather {
-  cell: GridCell;
-  /** Daily rows for the whole window, or null when the forecast could not be had. */
-  forecast: ForecastDay[] | null;
-  forecastStatus: FetchStatus;
-  forecastError: string | null;
-  climateByMonth: Record<number, WeatherStats | null> | null;
-  climateStatus: FetchStatus;
-  climateError: string | null;
-}
-
-export interface WeatherForDate {
-  /** The rows T−6 … T, or null (missing forecast, or a row with nulls: the spec treats both as missing). */
-  forecast: ForecastDay[] | null;
-  stats: WeatherStats | null;
-  status: "ok" | "forecast_unavailable";
-  /** Whether climate statistics (extreme-weather amplification) were available for this date. */
-  climate: "present" | "missing";
-  notes: string[];
-}
-
-export interface HourlyWeather {
-  /** The place's IANA zone (Open-Meteo `timezone=auto`); `time` is local. */
-  timezone: string;
-  hours: {
-    time: string;
-    hour: number;
-    temperature: number | null;
-    precipitation: number | null;
-    wind_speed: number | null;
-    wind_gusts: number | null;
-    cloud_cover: number | null;
-    visibility: number | null;
-  }[];
-}
 
 export interface MonthlyVolatility {
   source: "open_meteo_archive";
@@ -628,46 +574,3 @@ function weatherKeys(prefix: string) {
 type WeatherKeys = ReturnType<typeof weatherKeys>;
 
 const dayCount = (start: string, end: string) => Math.round((Date.parse(end) - Date.parse(start)) / 86_400_000) + 1;
-
-function hoursOf(series: HourlySeries, date: string): HourlyWeather | null {
-  const hours: HourlyWeather["hours"] = [];
-  series.time.forEach((time, i) => {
-    if (!time.startsWith(date)) return;
-    hours.push({
-      time,
-      hour: Number(time.slice(11, 13)),
-      temperature: series.temperature_2m[i] ?? null,
-      precipitation: series.precipitation[i] ?? null,
-      wind_speed: series.wind_speed_10m[i] ?? null,
-      wind_gusts: series.wind_gusts_10m[i] ?? null,
-      cloud_cover: series.cloud_cover[i] ?? null,
-      visibility: series.visibility[i] ?? null,
-    });
-  });
-  return hours.length ? { timezone: series.timezone, hours } : null;
-}
-
-/** The slice of a cell's weather the engine needs for one target date. */
-export function weatherForDate(cw: CellWeather | undefined, date: string): WeatherForDate {
-  const notes: string[] = [];
-  let forecast: ForecastDay[] | null = null;
-  if (cw?.forecast) {
-    const from = addDays(date, -6);
-    const rows = cw.forecast.filter((d) => d.date >= from && d.date <= date);
-    const complete = rows.every((r) =>
-      [r.temperature_2m_mean, r.temperature_2m_min, r.temperature_2m_max, r.precipitation_sum, r.wind_speed_10m_max, r.cloud_cover_mean].every(
-        (v) => typeof v === "number",
-      ),
-    );
-    if (rows.length === 0) notes.push("forecast has no rows for this date");
-    else if (!complete) notes.push("forecast has missing values for this date");
-    else forecast = rows;
-  } else {
-    notes.push(`forecast unavailable: ${cw?.forecastError ?? "not fetched"}`);
-  }
-  const month = Number(date.slice(5, 7));
-  const stats = cw?.climateByMonth?.[month] ?? null;
-  if (!cw?.climateByMonth) notes.push(`climate statistics unavailable: ${cw?.climateError ?? "not fetched"}`);
-  else if (!stats) notes.push("climate statistics unavailable: fewer than 30 archive values");
-  return { forecast, stats, status: forecast ? "ok" : "forecast_unavailable", climate: stats ? "present" : "missing", notes };
-}

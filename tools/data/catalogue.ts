@@ -42,7 +42,7 @@ import { chmodSync, closeSync, copyFileSync, rmSync, existsSync, mkdirSync, open
 import { join } from "node:path";
 import { checkHeader, isProblem, mountainsSpec, parseCsv, routesSpec, type MountainRow, type RouteRow, type TableSpec } from "./csv-schemas";
 import { validateRecord } from "./csv-schemas";
-import { gridCell } from "../../src/weather/weather-service";
+import { gridCell } from "../../src/weather/cells";
 import {
   ACCIDENT_COLUMNS,
   ADJECTIVES,
@@ -89,7 +89,7 @@ export interface CatalogueStats {
   routesPerLocation: { max: number; median: number; mean: number; singleShare: number; atLeast100: number; atLeast1000: number };
   /** Distinct (latitude, longitude, elevation_ft) over all locatable routes after the mountain fallback. */
   scoringPoints: number;
-  /** Distinct 0.01° weather grid cells of those points (src/weather/weather-service.ts gridCell): the forecast fetches of a full tick. */
+  /** Distinct 0.01° weather grid cells of those points (src/weather/cells.ts gridCell): the forecast fetches of a full tick. */
   weatherCells: number;
   /** Routes with neither own nor mountain coordinates (only ever real ones): not scorable. */
   unlocatableRoutes: number;

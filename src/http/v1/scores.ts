@@ -6,7 +6,7 @@
 import { pyRound, unavailableExtremeWeather } from "../../scoring";
 import type { ForecastDay } from "../../scoring";
 import { dateRange } from "../../dates";
-import { gridCell } from "../../weather/weather-service";
+import { gridCell } from "../../weather/cells";
 import { compactScores, detailScore, inWindow, isStorableId, parseDetail, scorableWindow, type DateWindow } from "../../service/route-scores";
 import type { DailyScore } from "../../service/score-service";
 import { routeScoreOptions, weatherBudget } from "../budget";

@@ -4,7 +4,8 @@
  * this module only parses parameters and shapes answers.
  */
 import { pyRound } from "../../scoring";
-import { gridCell, weatherForDate } from "../../weather/weather-service";
+import { gridCell } from "../../weather/cells";
+import { weatherForDate } from "../../weather/cell-weather";
 import { dateRange } from "../../dates";
 import { accidentBriefs } from "../../data/queries";
 import { compactScores, detailScore, loadRoute, parseDetail } from "../../service/route-scores";

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errors as upstashErrors } from "@upstash/redis";
 import { CacheClient, createRedis } from "../../../src/cache/client";
 import { UpstreamUnavailable } from "../../../src/errors";
-import { gridCell, WeatherService } from "../../../src/weather/weather-service";
+import { gridCell } from "../../../src/weather/cells";
+import { WeatherService } from "../../../src/weather/weather-service";
 
 type Mode = "hang" | "html502" | "wrongtype" | "ok" | "slow";
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseGrade } from "../../../src/scoring/factors/grade.ts";
 import { batchRouteType, canonicalRouteType } from "../../../src/scoring/route-type.ts";
-import { gridCell } from "../../../src/weather/weather-service.ts";
+import { gridCell } from "../../../src/weather/cells.ts";
 import {
   apportion,
   CATALOGUE_ROUTE_TYPES,

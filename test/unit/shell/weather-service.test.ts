@@ -11,7 +11,9 @@ import { parse } from "csv-parse/sync";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { startOpenMeteo, type OpenMeteoServer } from "../../../dev/open-meteo";
 import { addDays } from "../../../src/dates";
-import { climateCell, gridCell, WeatherService, weatherForDate, type GridCell } from "../../../src/weather/weather-service";
+import { climateCell, gridCell, type GridCell } from "../../../src/weather/cells";
+import { weatherForDate } from "../../../src/weather/cell-weather";
+import { WeatherService } from "../../../src/weather/weather-service";
 
 const START = Date.parse("2026-07-15T10:00:30Z");
 let clock = START;

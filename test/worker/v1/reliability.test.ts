@@ -18,7 +18,7 @@ import { appContext } from "../../../src/context";
 import { addDays, todayUtc } from "../../../src/dates";
 import { UpstreamUnavailable } from "../../../src/errors";
 import { pointKey } from "../../../src/service/route-scores";
-import { gridCell, climateCell } from "../../../src/weather/weather-service";
+import { gridCell, climateCell } from "../../../src/weather/cells";
 import worker from "../../../src/index";
 import { ADMIN } from "../api/helpers";
 import { call, clearRouteKeys, days, env, json, quietRoutes, redis } from "./helpers";

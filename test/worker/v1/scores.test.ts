@@ -19,7 +19,7 @@ import { writeHistory } from "../../../src/data/history";
 import { addDays, todayUtc } from "../../../src/dates";
 import { pyRound } from "../../../src/scoring";
 import { ScoreService, type DailyScore } from "../../../src/service/score-service";
-import { gridCell } from "../../../src/weather/weather-service";
+import { gridCell } from "../../../src/weather/cells";
 import { analyseHours, hourlyAdjustment } from "../../../src/http/v1/analytics";
 import { seed } from "../api/helpers";
 import { call, clearRouteKeys, days, env, json, quietRoutes, redis, sql } from "./helpers";
