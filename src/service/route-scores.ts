@@ -22,6 +22,7 @@ import { addDetailWrite, addScoreWrites, parseCompact, scoreTtl, scoreWrite, typ
 import { addDays, todayUtc } from "../dates";
 import { getRoutesByIds, type Route } from "../data/routes";
 import type { DailyScore } from "./score-service";
+import { gridCell } from "../weather/cells";
 import { FORECAST_LAST_DAY, type WeatherCallOptions } from "../weather/weather-service";
 
 /** Largest id Postgres can hold in an `integer` column: anything beyond cannot exist. */
@@ -171,8 +172,6 @@ export async function detailScore(app: AppContext, routeId: number, date: string
 
 // ------------------------------------------------------------------------------------ points
 
-/** The predict grid: points are scored (and cached) at the centre of their 0.01° weather cell. */
-export const PREDICT_GRID_DEGREES = 0.01;
 /** Elevations are scored to the nearest 10 m. */
 export const PREDICT_ELEVATION_STEP_M = 10;
 /** How long a point's score is cached (and at most what a fallback score keeps). */
@@ -187,17 +186,16 @@ export interface PointQuery {
   grade: string | null;
 }
 
-const onGrid = (v: number) => Number((Math.round(v / PREDICT_GRID_DEGREES) * PREDICT_GRID_DEGREES).toFixed(2));
-
-/** Where a point is scored: its grid point (and elevation step). */
+/** Where a point is scored: the centre of its 0.01° weather cell (the predict grid), and its elevation step. */
 export function predictGridPoint(q: Pick<PointQuery, "latitude" | "longitude" | "elevationM">): {
   latitude: number;
   longitude: number;
   elevationM: number | null;
 } {
+  const cell = gridCell(q.latitude, q.longitude);
   return {
-    latitude: onGrid(q.latitude),
-    longitude: onGrid(q.longitude),
+    latitude: cell.latitude,
+    longitude: cell.longitude,
     elevationM: q.elevationM === null ? null : Math.round(q.elevationM / PREDICT_ELEVATION_STEP_M) * PREDICT_ELEVATION_STEP_M,
   };
 }
