@@ -25,3 +25,18 @@ export const Longitude = z.number().min(-180).max(180);
 
 /** One of the seven canonical route types, any case. */
 export const CanonicalType = z.enum(routeTypes);
+
+/** A top contributing accident of a score (both surfaces; v1 documents it as an open object, v2 as a strict one). */
+export const topAccidentFields = {
+  accident_id: z.number().int(),
+  total_influence: z.number(),
+  distance_km: z.number(),
+  days_ago: z.number().int(),
+  spatial_weight: z.number(),
+  temporal_weight: z.number(),
+  elevation_weight: z.number(),
+  weather_weight: z.number(),
+  route_type_weight: z.number(),
+  severity_weight: z.number(),
+  grade_weight: z.number(),
+};

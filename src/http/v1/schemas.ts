@@ -5,7 +5,7 @@
  * Every documented field is always present (null for unknown), as the contract requires.
  */
 import { z } from "zod";
-import { Latitude, Longitude, routeTypes } from "../schema-blocks";
+import { Latitude, Longitude, routeTypes, topAccidentFields } from "../schema-blocks";
 import { BoolString, DateString, IntString, floatParam, intParam } from "./params";
 
 // ---------------------------------------------------------------- requests
@@ -373,19 +373,7 @@ export const AscentAnalytics = z.object({
   excluded_reason: z.string().optional(),
 });
 
-const TopAccident = z.object({
-  accident_id: Int,
-  total_influence: Num,
-  distance_km: Num,
-  days_ago: Int,
-  spatial_weight: Num,
-  temporal_weight: Num,
-  elevation_weight: Num,
-  weather_weight: Num,
-  route_type_weight: Num,
-  severity_weight: Num,
-  grade_weight: Num,
-});
+const TopAccident = z.object(topAccidentFields);
 export const Prediction = z.object({
   risk_score: Num,
   num_contributing_accidents: Int,

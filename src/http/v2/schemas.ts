@@ -4,7 +4,7 @@
  * into the OpenAPI document, so documentation and validation cannot drift apart.
  */
 import { z } from "zod";
-import { CanonicalType, IsoDate, Latitude, Longitude, lower, MAX_BODY_BYTES, MAX_ID, routeTypes } from "../schema-blocks";
+import { CanonicalType, IsoDate, Latitude, Longitude, lower, MAX_BODY_BYTES, MAX_ID, routeTypes, topAccidentFields } from "../schema-blocks";
 
 export { IsoDate, MAX_BODY_BYTES, MAX_ID };
 /** The forecast window of the route endpoints and /predict: today … today+6 (UTC). */
@@ -153,19 +153,7 @@ export const RouteView = z.strictObject({
 
 export const RouteList = z.strictObject({ routes: z.array(RouteView), next_cursor: NullableStr });
 
-export const TopAccident = z.strictObject({
-  accident_id: Int,
-  total_influence: Num,
-  distance_km: Num,
-  days_ago: Int,
-  spatial_weight: Num,
-  temporal_weight: Num,
-  elevation_weight: Num,
-  weather_weight: Num,
-  route_type_weight: Num,
-  severity_weight: Num,
-  grade_weight: Num,
-});
+export const TopAccident = z.strictObject(topAccidentFields);
 
 const ExtremeFactorName = z.enum(["wind_speed", "precipitation", "temperature", "visibility"]);
 const ExtremeFactorDetail = z.strictObject({
