@@ -36,10 +36,11 @@ export function appContext(env: WorkerEnv): AppContext {
   if (!ctx) {
     const config = loadConfig(env);
     const sql = createSql(config.databaseUrl, config.neonHttpEndpoint);
-    const cache = new CacheClient(createRedis(config.upstash.url, config.upstash.token));
+    // One SDK client (createRedis keeps one per endpoint); two guards over it with their own budgets.
+    const redis = createRedis(config.upstash.url, config.upstash.token);
+    const cache = new CacheClient(redis);
     const weather = new WeatherService(config.openMeteo, cache);
     const corpus = new CorpusCache(sql, 30_000, Date.now, [cacheApiSnapshotStore(), redisSnapshotStore(cache)]);
-    const redis = createRedis(config.upstash.url, config.upstash.token);
     const warmingCache = new CacheClient(redis, { ...DEFAULT_CACHE_OPTIONS, timeoutMs: BACKGROUND_TIMEOUT_MS });
     const warmingWeather = new WeatherService(config.openMeteo, warmingCache);
     ctx = {
