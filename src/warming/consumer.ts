@@ -67,6 +67,10 @@ async function keepDeadLetter(app: AppContext, letter: DeadLetter) {
   );
 }
 
+/** Keeps an unreadable message for the operator (retrying cannot fix it). */
+const keepInvalidLetter = (app: AppContext, msg: Message<unknown>, invalid: string) =>
+  keepDeadLetter(app, { runId: null, routeIds: [], dates: [], reason: `invalid message: ${invalid}`, deadAt: new Date().toISOString(), body: msg.body });
+
 type Item = { msg: Message<unknown>; body: WarmMessage };
 
 export async function handleWarmBatch(batch: MessageBatch<unknown>, app: AppContext): Promise<void> {
@@ -76,14 +80,7 @@ export async function handleWarmBatch(batch: MessageBatch<unknown>, app: AppCont
     if ("invalid" in body) {
       // Poison: retrying cannot fix it. Keep it for the operator and say so.
       log.info("warm_message_invalid", { messageId: msg.id, reason: body.invalid });
-      await keepDeadLetter(app, {
-        runId: null,
-        routeIds: [],
-        dates: [],
-        reason: `invalid message: ${body.invalid}`,
-        deadAt: new Date().toISOString(),
-        body: msg.body,
-      });
+      await keepInvalidLetter(app, msg, body.invalid);
       msg.ack();
     } else {
       valid.push({ msg, body });
@@ -276,14 +273,7 @@ export async function handleDeadLetterBatch(batch: MessageBatch<unknown>, app: A
     const body = parse(msg);
     try {
       if ("invalid" in body) {
-        await keepDeadLetter(app, {
-          runId: null,
-          routeIds: [],
-          dates: [],
-          reason: `invalid message: ${body.invalid}`,
-          deadAt: new Date().toISOString(),
-          body: msg.body,
-        });
+        await keepInvalidLetter(app, msg, body.invalid);
         log.info("warm_dead_letter", { messageId: msg.id, reason: body.invalid });
         msg.ack();
         continue;
