@@ -60,6 +60,11 @@ export interface ReadThroughOptions {
   fresh?: boolean;
   /** A cached value that fails this check counts as missing (validation at the edge). */
   accept?: (raw: string) => boolean;
+  /**
+   * The longest lifetime an answer may announce: values that are stored longer than they stay
+   * current (the current day's score outlives the next warming tick) are announced only this long.
+   */
+  maxAgeCapSeconds?: number;
 }
 
 /** Reads `keys`; computes the missing ones with `compute(missingIndexes)`. */
@@ -138,7 +143,11 @@ export async function readThrough(
     values: values as string[],
     fromCache,
     cache: missing.length ? "MISS" : "HIT",
-    maxAgeSeconds: Math.min(Number.isFinite(maxAge) ? maxAge : 0, degraded ? DEGRADED_MAX_AGE_SECONDS : Number.POSITIVE_INFINITY),
+    maxAgeSeconds: Math.min(
+      Number.isFinite(maxAge) ? maxAge : 0,
+      degraded ? DEGRADED_MAX_AGE_SECONDS : Number.POSITIVE_INFINITY,
+      opts.maxAgeCapSeconds ?? Number.POSITIVE_INFINITY,
+    ),
     degraded,
     tally: opts.fresh ? { hits: 0, misses: 0, computed } : { hits, misses: missing.length, computed },
   };

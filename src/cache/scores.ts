@@ -18,6 +18,7 @@
  * Values read back are validated (zod); a malformed value counts as a miss, never as a score.
  */
 import { z } from "zod";
+import { addDays, todayUtc } from "../dates";
 import { pyRound, type ColorCode } from "../scoring";
 import { hashFromReply, valuesFromHmget, type CacheClient, type Pipeline } from "./client";
 import { keys } from "./keys";
@@ -92,8 +93,35 @@ export function parseCompact(raw: string | null | undefined): CompactScore | nul
  */
 export const FALLBACK_SCORE_TTL_SECONDS = 900;
 
+/**
+ * When a date has ended everywhere (12:00 UTC the next day, the end of the day at UTC−12), epoch
+ * seconds. Until then some browser still shows it as "today" (the v1 map picks the browser's local
+ * date), although warming moved on to the next UTC day at 00:00 UTC.
+ */
+export const dateEndsEverywhere = (date: string) => Date.parse(`${addDays(date, 1)}T12:00:00Z`) / 1000;
+
+/** The TTL of a score: `ttlSeconds`, or at most 15 min for one computed with degraded inputs. */
 export const scoreTtl = (s: Pick<ScoreFacts, "weather">, ttlSeconds: number) =>
   s.weather.status !== "ok" || !s.weather.climate_available ? Math.min(ttlSeconds, FALLBACK_SCORE_TTL_SECONDS) : ttlSeconds;
+
+/**
+ * The TTL a route score is stored with: `scoreTtl`, and the score of the current UTC day is kept at
+ * least until that day has ended everywhere, so the map of a browser west of UTC keeps its colours
+ * after 00:00 UTC (the last warm value of that day, at most ~18 h old) instead of turning grey until
+ * local midnight, when warming has moved on to the next UTC day.
+ */
+export function routeScoreTtl(s: Pick<ScoreFacts, "weather" | "date">, ttlSeconds: number, nowMs = Date.now()): number {
+  const ttl = scoreTtl(s, ttlSeconds);
+  if (ttl < ttlSeconds || s.date !== todayUtc(new Date(nowMs))) return ttl;
+  return Math.max(ttl, Math.ceil(dateEndsEverywhere(s.date) - nowMs / 1000));
+}
+
+/**
+ * The TTL of a date's map index hash: it lives until its date has ended everywhere (at least
+ * `ttlSeconds`), the same absolute moment at every write, so a later write never shortens it;
+ * entries past their own expiry are ignored by readers meanwhile.
+ */
+export const mapIndexTtl = (date: string, ttlSeconds: number, nowMs = Date.now()) => Math.max(ttlSeconds, Math.ceil(dateEndsEverywhere(date) - nowMs / 1000));
 
 export interface MapEntry {
   /** Rounded to 1 dp. */
@@ -131,13 +159,13 @@ export interface ScoreWrite {
 
 export function scoreWrite(s: ScoreFacts, ttlSeconds: number): ScoreWrite {
   const compact = toCompact(s);
-  return { compact, raw: JSON.stringify(compact), ttlSeconds: scoreTtl(s, ttlSeconds) };
+  return { compact, raw: JSON.stringify(compact), ttlSeconds: routeScoreTtl(s, ttlSeconds) };
 }
 
 /**
  * Adds the writes of compact scores to a pipeline: `SET safety_score:{route}:{date} <json> EX ttl`
  * per score, then per date one `HSET safety_map:v1:{date}` with its routes' entries and
- * `EXPIRE … indexTtlSeconds` (the full score TTL; shorter-lived entries say when they expire).
+ * `EXPIRE … mapIndexTtl(date, indexTtlSeconds)` (shorter-lived entries say when they expire).
  */
 export function addScoreWrites(p: Pipeline, writes: readonly ScoreWrite[], indexTtlSeconds: number): void {
   const byDate = new Map<string, Record<string, string>>();
@@ -149,7 +177,7 @@ export function addScoreWrites(p: Pipeline, writes: readonly ScoreWrite[], index
   }
   for (const [date, fields] of byDate) {
     p.hset(keys.mapIndex(date), fields);
-    p.expire(keys.mapIndex(date), indexTtlSeconds);
+    p.expire(keys.mapIndex(date), mapIndexTtl(date, indexTtlSeconds));
   }
 }
 
@@ -162,12 +190,12 @@ export function addScoreWrites(p: Pipeline, writes: readonly ScoreWrite[], index
  */
 const BULK_SCORE_WRITE = `
 local n = tonumber(ARGV[1])
-local indexTtl = ARGV[2]
-for i = 1, n do redis.call('SET', KEYS[i], ARGV[1 + 2 * i], 'EX', ARGV[2 + 2 * i]) end
-local a = 3 + 2 * n
+for i = 1, n do redis.call('SET', KEYS[i], ARGV[2 * i], 'EX', ARGV[1 + 2 * i]) end
+local a = 2 + 2 * n
 for j = n + 1, #KEYS do
-  local count = tonumber(ARGV[a])
-  a = a + 1
+  local indexTtl = ARGV[a]
+  local count = tonumber(ARGV[a + 1])
+  a = a + 2
   local args = {}
   for k = 1, count do
     args[#args + 1] = ARGV[a]
@@ -183,7 +211,7 @@ return n`;
 export function addScoreWritesBulk(p: Pipeline, writes: readonly ScoreWrite[], indexTtlSeconds: number): void {
   if (writes.length === 0) return;
   const scoreKeys: string[] = [];
-  const args: (string | number)[] = [writes.length, indexTtlSeconds];
+  const args: (string | number)[] = [writes.length];
   const byDate = new Map<string, string[]>();
   for (const w of writes) {
     scoreKeys.push(keys.score(w.compact.route_id, w.compact.target_date));
@@ -195,7 +223,7 @@ export function addScoreWritesBulk(p: Pipeline, writes: readonly ScoreWrite[], i
   const indexKeys: string[] = [];
   for (const [date, fields] of byDate) {
     indexKeys.push(keys.mapIndex(date));
-    args.push(fields.length / 2, ...fields);
+    args.push(mapIndexTtl(date, indexTtlSeconds), fields.length / 2, ...fields);
   }
   p.eval(BULK_SCORE_WRITE, [...scoreKeys, ...indexKeys], args);
 }

@@ -140,7 +140,7 @@ export async function compactScores(app: AppContext, routeId: number, dates: rea
         write: (p) => addScoreWrites(p, writes, ttl),
       };
     },
-    { fresh: opts.fresh, accept: isCompact },
+    { fresh: opts.fresh, accept: isCompact, maxAgeCapSeconds: ttl },
   );
   return { scores: read.values.map((raw) => parseCompact(raw)!), read };
 }
@@ -165,7 +165,7 @@ export async function detailScore(app: AppContext, routeId: number, date: string
         },
       };
     },
-    { fresh: opts.fresh, accept: (raw) => parseDetail(raw) !== null },
+    { fresh: opts.fresh, accept: (raw) => parseDetail(raw) !== null, maxAgeCapSeconds: ttl },
   );
   return { raw: read.values[0]!, read };
 }

@@ -16,7 +16,7 @@ const redis = new Redis({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_RE
 // The Worker module itself (same isolate and module instances as the queue consumer the pool runs).
 import workerModule from "../../src/index";
 import { keyPrefixes, keys as redisKeys } from "../../src/cache/keys";
-import { COMPACT_MAX_BYTES, CompactScoreSchema } from "../../src/cache/scores";
+import { COMPACT_MAX_BYTES, CompactScoreSchema, mapIndexTtl, routeScoreTtl } from "../../src/cache/scores";
 const worker = workerModule as Required<typeof workerModule>;
 
 async function call(path: string, init: RequestInit = {}): Promise<Response> {
@@ -62,7 +62,7 @@ afterEach(async () => {
 });
 
 describe("cron tick → queue → consumer → Upstash", () => {
-  it("fills exactly 1,400 keys for the top 200 routes with TTL ≤ 21600 and records a succeeded run", async () => {
+  it("fills exactly 1,400 keys for the top 200 routes with their TTLs and records a succeeded run", async () => {
     // The Upstash stand-in's largest-request statistic, from here on (other test files share the
     // stand-in, so their requests count too: the bound below holds for all of them).
     await fetch(`${env.UPSTASH_REDIS_REST_URL}/__standin/stats/reset`, { method: "POST" });
@@ -105,10 +105,11 @@ describe("cron tick → queue → consumer → Upstash", () => {
     const keys = routeIds.flatMap((id) => done.dates.map((d) => `safety_score:${id}:${d}`));
     expect(keys).toHaveLength(1400);
     expect(Number(await redis.exists(...keys))).toBe(1400);
-    const ttls = (await Promise.all(keys.filter((_, i) => i % 97 === 0).map((k) => redis.ttl(k)))).map(Number);
-    for (const ttl of ttls) {
+    // 6 h, and today's scores until today has ended everywhere (src/cache/scores.ts routeScoreTtl).
+    for (const k of keys.filter((_, i) => i % 97 === 0)) {
+      const ttl = Number(await redis.ttl(k));
       expect(ttl).toBeGreaterThan(0);
-      expect(ttl).toBeLessThanOrEqual(21600);
+      expect(ttl, k).toBeLessThanOrEqual(routeScoreTtl({ date: k.split(":")[2]!, weather: { status: "ok", climate_available: true } }, 21_600) + 1); // TTLs are whole seconds
     }
     // Compact values in SafeAscent's format, ≤ 300 bytes a key (the explanation is computed on request).
     for (const k of keys.filter((_, i) => i % 97 === 0)) {
@@ -127,25 +128,26 @@ describe("cron tick → queue → consumer → Upstash", () => {
     expect(stats.cache.expectedKeys).toBe(1400);
     expect(stats.cache.cachedKeys).toBe(1400);
 
-    // The /map index safety_map:{date}: this run's entries are exactly the 200 routes, for each date.
-    // (HLEN may exceed 200: the API test files index their own 9000xx routes in the same hashes in
-    // parallel, and earlier runs' entries stay until the hash expires; so count this run's entries.)
-    // Entries carry their score's expiry (computed + TTL): this run's are at least createdAt + 6 h.
-    const runStart = Math.floor(Date.parse(done.createdAt) / 1000) + 21_600;
-    const sortedIds = [...routeIds].sort((a, b) => a - b);
+    // The /map index safety_map:v1:{date}: every route of the run has its entry for each date, live and
+    // equal to its compact score. (HLEN may exceed 200: the API test files index their own 9000xx routes
+    // in the same hashes in parallel, and earlier runs' entries stay until their expiry.)
+    const nowSeconds = Math.floor(Date.now() / 1000);
     for (const date of done.dates) {
       const index = redisKeys.mapIndex(date);
       const flat = ((await redis.hgetall(index)) ?? []) as unknown as string[];
       expect(Number(await redis.hlen(index))).toBe(flat.length / 2);
-      expect(flat.length / 2).toBeGreaterThanOrEqual(200);
-      const fromRun = flat.flatMap((id, i) => (i % 2 === 0 && Number(id) < 900_000 && Number(flat[i + 1]!.split("|")[2]) >= runStart ? [Number(id)] : []));
-      expect(
-        fromRun.sort((a, b) => a - b),
-        date,
-      ).toEqual(sortedIds);
+      const entries = new Map(flat.flatMap((id, i) => (i % 2 === 0 ? [[Number(id), flat[i + 1]!] as const] : [])));
+      const compacts = ((await redis.mget(...routeIds.map((id) => `safety_score:${id}:${date}`))) as string[]).map((raw) =>
+        CompactScoreSchema.parse(JSON.parse(raw)),
+      );
+      routeIds.forEach((id, i) => {
+        const [risk, color, expiry] = entries.get(id)?.split("|") ?? [];
+        expect([Number(risk), color], `${id} ${date}`).toEqual([compacts[i]!.risk_score, compacts[i]!.color_code]);
+        expect(Number(expiry)).toBeGreaterThan(nowSeconds);
+      });
       const ttl = Number(await redis.ttl(index));
       expect(ttl).toBeGreaterThan(0);
-      expect(ttl).toBeLessThanOrEqual(21600);
+      expect(ttl).toBeLessThanOrEqual(mapIndexTtl(date, 21_600) + 1);
 
       // /map serves those routes as cached (they are the busiest, so the first 200 of the world box).
       const map = (await (await call(`/api/v2/map?bbox=-180,-90,180,90&date=${date}`)).json()) as {

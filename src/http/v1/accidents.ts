@@ -85,7 +85,8 @@ export function sameRoute(routeName: string, routeId: number, a: Accident): bool
 }
 
 /** `"<min>-<max>°C"` with rounded integers; `?` for a missing (or 0, as in the original) value. */
-const tempRange = (min: number | null, max: number | null) => `${min ? Math.round(min) : "?"}-${max ? Math.round(max) : "?"}°C`;
+/** Rounded as Python's round() does (half to even), like every rounding the original backend did. */
+const tempRange = (min: number | null, max: number | null) => `${min ? pyRound(min, 0) : "?"}-${max ? pyRound(max, 0) : "?"}°C`;
 
 export function conditions(t: number | null, p: number | null, w: number | null): string {
   const parts: string[] = [];

@@ -6,11 +6,12 @@ import { jsonWithEtag } from "../respond";
 import { noCoordinates, notFound } from "./errors";
 import { filterId, parseQuery, pathInt } from "./params";
 import { LocationsQuery, RoutesQuery, type LocationT, type RouteSummaryT } from "./schemas";
+import { pyRound } from "../../scoring";
 
 /** Route data changes only with an import. */
 const CATALOGUE_CACHE_CONTROL = "public, max-age=300";
 
-const round1 = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
+const round1 = (v: number | null) => (v === null ? null : pyRound(v, 1));
 
 export const mountainProjectUrl = (mpRouteId: number | null) => (mpRouteId === null ? null : `https://www.mountainproject.com/route/${mpRouteId}`);
 

@@ -24,7 +24,12 @@ export const MapQuery = z.object({
   max_lat: floatParam().optional(),
   min_lon: floatParam().optional(),
   max_lon: floatParam().optional(),
-  limit: intParam(1).optional().meta({ description: "Truncate the markers (routes and data) to this many." }),
+  // Not a parameter of the original (FastAPI ignores it, so any value is fine): honoured when it is a
+  // positive integer, ignored otherwise — never a 422.
+  limit: intParam(1)
+    .optional()
+    .catch(undefined)
+    .meta({ description: "Truncate the markers (routes and data) to this many (ignored unless a positive integer)." }),
 });
 
 export const RoutesQuery = z.object({
@@ -61,8 +66,9 @@ export const TrendsQuery = z.object({
 export const AccidentsQuery = z.object({
   lat: floatParam(-90, 90).optional(),
   lon: floatParam(-180, 180).optional(),
-  latitude: floatParam(-90, 90).optional().meta({ description: "Alias of lat (what the frontend's helper sends)." }),
-  longitude: floatParam(-180, 180).optional().meta({ description: "Alias of lon." }),
+  // Not parameters of the original (it ignores them): aliases of lat/lon when valid, ignored otherwise.
+  latitude: floatParam(-90, 90).optional().catch(undefined).meta({ description: "Alias of lat (what the frontend's helper sends); ignored unless valid." }),
+  longitude: floatParam(-180, 180).optional().catch(undefined).meta({ description: "Alias of lon; ignored unless valid." }),
   radius_km: floatParam(0.1, 500).optional().meta({ description: "With lat and lon: accidents within this great-circle distance." }),
   state: Str.optional(),
   mountain: Str.optional().meta({ description: "Case-insensitive substring." }),

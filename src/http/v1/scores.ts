@@ -84,7 +84,7 @@ function weatherFields(row: ForecastDay | undefined): Omit<ForecastDayT, "date" 
     precip_mm: r1(p),
     precip_chance: p === null ? null : Math.trunc(Math.min(p * 10, 100)),
     wind_speed: r1(w),
-    cloud_cover: c === null ? null : Math.round(c),
+    cloud_cover: c === null ? null : pyRound(c, 0),
   };
 }
 

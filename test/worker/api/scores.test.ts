@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { addDays, todayUtc } from "../../../src/dates";
 import { keys } from "../../../src/cache/keys";
-import { CompactScoreSchema } from "../../../src/cache/scores";
+import { CompactScoreSchema, routeScoreTtl } from "../../../src/cache/scores";
 import { appContext } from "../../../src/context";
 import { ScoreService } from "../../../src/service/score-service";
 import { BreakdownResponse, ErrorBody, ForecastResponse, SafetyResponse } from "../../../src/http/v2/schemas";
@@ -46,11 +46,13 @@ describe("GET /routes/:id/safety", () => {
     expect(["ok", "forecast_unavailable"]).toContain(body.weather.status);
     expect(body).not.toHaveProperty("confidence");
 
-    // The explanation under its own key, the compact score (what warming writes) beside it, same TTL.
+    // The explanation under its own key, the compact score (what warming writes) beside it, same TTL:
+    // today's scores live until today has ended everywhere (routeScoreTtl), at least 6 h.
+    const expected = routeScoreTtl({ date: today, weather: { status: "ok", climate_available: true } }, 21_600);
     for (const key of [keys.scoreDetail(SAFETY, today), keys.score(SAFETY, today)]) {
       const ttl = Number(await redis.ttl(key));
-      expect(ttl).toBeGreaterThan(21500);
-      expect(ttl).toBeLessThanOrEqual(21600);
+      expect(ttl).toBeGreaterThan(expected - 100);
+      expect(ttl).toBeLessThanOrEqual(expected + 1); // TTLs are whole seconds
     }
     const compact = CompactScoreSchema.parse(JSON.parse((await redis.get<string>(keys.score(SAFETY, today)))!));
     expect(compact.risk_score).toBe(Math.round(body.risk_score * 10) / 10);

@@ -221,6 +221,15 @@ describe("405, parameters, CORS", () => {
     expect(near.total).toBe(byLat.total);
     expect(near.total).toBeGreaterThan(0);
     expect(near.total).toBeLessThan(4319);
+    // Parameters the original does not declare are never a 422, whatever their value.
+    for (const limit of ["0", "-1", "abc"]) {
+      const res = await call(`/mp-routes/map?limit=${limit}`);
+      expect(res.status, limit).toBe(200);
+      expect((await json(res)).data.length, limit).toBeGreaterThan(10);
+    }
+    const junkAlias = await call(`/accidents?latitude=abc&longitude=-500&limit=1`);
+    expect(junkAlias.status).toBe(200);
+    expect((await json(junkAlias)).total).toBe((await json(await call(`/accidents?limit=1`))).total); // no spatial filter
   });
 
   it("booleans: true/false/1/0/yes/no/on/off in any case", async () => {

@@ -178,7 +178,7 @@ describe("GET /mp-routes/{id}/accidents", () => {
       const windMs = row!.wind_speed_max === null ? null : pyRound(Number(row!.wind_speed_max) / 3.6, 1);
       expect(a.weather.wind_speed, String(a.accident_id)).toBe(windMs);
       expect(a.weather.precipitation).toBe(row!.precipitation_total === null ? null : pyRound(Number(row!.precipitation_total), 1));
-      const t = (v: unknown) => (v ? Math.round(Number(v)) : "?");
+      const t = (v: unknown) => (v ? pyRound(Number(v), 0) : "?"); // Python's round: -21.5 → -22
       expect(a.weather.temp).toBe(`${t(row!.temperature_min)}-${t(row!.temperature_max)}°C`);
       expect(typeof a.weather.conditions).toBe("string");
     }
