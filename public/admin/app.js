@@ -186,6 +186,13 @@ let shownRuns = [];
 let activeRunId = null;
 let lastFullListAt = 0;
 
+/** After an action started a run: redraw the whole list at once and keep polling while runs run. */
+function reloadRunsList() {
+  renderedRows.clear();
+  lastFullListAt = 0;
+  poll(loadRuns, () => runsActive);
+}
+
 function showRuns() {
   showView("runs");
   lastFullListAt = 0;
@@ -291,9 +298,7 @@ byId("warm-form").addEventListener("submit", async (event) => {
       "ok",
       [h("a", { href: `#/runs/${body.runId}` }, "Watch it")],
     );
-    renderedRows.clear();
-    lastFullListAt = 0;
-    poll(loadRuns, () => runsActive);
+    reloadRunsList();
   } catch (e) {
     showActionError(result, e);
   } finally {
@@ -330,9 +335,7 @@ byId("dlq-replay").addEventListener("click", async () => {
     } else {
       say(result, `No dead letters to replay.${dropped}`, "ok");
     }
-    renderedRows.clear();
-    lastFullListAt = 0;
-    poll(loadRuns, () => runsActive);
+    reloadRunsList();
   } catch (e) {
     showActionError(result, e);
   } finally {
